@@ -1,0 +1,23 @@
+"""``instance-operator crd``: print the CustomResourceDefinition (``kubectl apply -f -`` ready)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    parser = subparsers.add_parser(
+        "crd",
+        help="print the Instance CustomResourceDefinition as YAML",
+        description="Print the Instance CRD, generated from the API models. Pipe it to `kubectl apply -f -`.",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from instance_operator.api.crd import render_crd
+
+    sys.stdout.write(render_crd())
+    return 0
