@@ -1,0 +1,145 @@
+"""Compute the Instance's conditions from what the reconciler concluded. Pure: no I/O, no clock.
+
+Three conditions carry the meaning (``Ready``, ``Progressing``, ``Degraded``) and two mirror them for
+kstatus (``Reconciling`` = Progressing, ``Stalled`` = Degraded), which is what Flux and kpt read to
+tell "still working" from "failed". ``lastTransitionTime`` moves only when a condition's status
+changes, as the Kubernetes API conventions ask; otherwise a reason or message update would look like
+a flap to anyone alerting on transitions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from instance_operator.api.models import ConditionType, Phase
+from instance_operator.controller.reasons import Reason
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why the last reconcile could not do its job."""
+
+    reason: Reason
+    message: str
+    #: Transient problems (5xx, timeouts) are retried quickly and show as Progressing; the others
+    #: need the user and show as Degraded.
+    transient: bool
+
+
+@dataclass(frozen=True)
+class Health:
+    phase: Phase | None
+    #: The current generation's spec has been applied to the server in full.
+    spec_applied: bool
+    #: Work in flight (a build, a resize, an action), or None when the server is settled.
+    activity: Reason | None = None
+    problem: Problem | None = None
+
+
+_PHASE_REASONS = {
+    Phase.PENDING: Reason.CREATING,
+    Phase.BUILDING: Reason.BUILDING,
+    Phase.STOPPED: Reason.STOPPED,
+    Phase.REBOOTING: Reason.REBOOTING,
+    Phase.RESIZING: Reason.RESIZING,
+    Phase.ERROR: Reason.SERVER_ERROR,
+    Phase.DELETING: Reason.DELETING,
+    Phase.LOST: Reason.SERVER_LOST,
+}
+
+_PHASE_MESSAGES = {
+    Phase.PENDING: "The server is being created.",
+    Phase.BUILDING: "Nova is building the server.",
+    Phase.STOPPED: "The server is stopped.",
+    Phase.REBOOTING: "The server is rebooting.",
+    Phase.RESIZING: "The server is being resized.",
+    Phase.ERROR: "The server is in ERROR.",
+    Phase.DELETING: "The server is being deleted.",
+    Phase.LOST: "The server no longer exists in OpenStack.",
+}
+
+
+def _ready(health: Health) -> tuple[bool, Reason, str]:
+    problem = health.problem
+    if problem is not None and not problem.transient:
+        return False, problem.reason, problem.message
+    if health.activity is not None:
+        return (
+            False,
+            health.activity,
+            f"{health.activity.value}: the spec is not fully applied yet.",
+        )
+    if problem is not None:
+        return False, problem.reason, problem.message
+    if health.phase is Phase.ACTIVE and health.spec_applied:
+        return True, Reason.READY, "The server is ACTIVE and the spec is applied."
+    if health.phase is Phase.ACTIVE or health.phase is None:
+        return False, Reason.UPDATING, "The spec is being applied to the server."
+    return False, _PHASE_REASONS[health.phase], _PHASE_MESSAGES[health.phase]
+
+
+def _progressing(health: Health) -> tuple[bool, Reason, str]:
+    problem = health.problem
+    if problem is not None and problem.transient:
+        return True, problem.reason, problem.message
+    if health.activity is not None:
+        return True, health.activity, f"{health.activity.value}."
+    return False, Reason.RECONCILED, "Nothing to do: the server matches the spec."
+
+
+def _degraded(health: Health) -> tuple[bool, Reason, str]:
+    problem = health.problem
+    if problem is not None and not problem.transient:
+        return True, problem.reason, problem.message
+    return False, Reason.HEALTHY, "No problem found."
+
+
+def compute(
+    health: Health,
+    generation: int | None,
+    previous: Iterable[Mapping[str, Any]],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The full ``status.conditions`` list, in a fixed order."""
+    before = {c.get("type"): c for c in previous}
+    ready = _ready(health)
+    progressing = _progressing(health)
+    degraded = _degraded(health)
+    wanted = [
+        (ConditionType.READY, ready),
+        (ConditionType.PROGRESSING, progressing),
+        (ConditionType.DEGRADED, degraded),
+        (ConditionType.RECONCILING, progressing),
+        (ConditionType.STALLED, degraded),
+    ]
+    out = []
+    for kind, (flag, reason, message) in wanted:
+        status = "True" if flag else "False"
+        old = before.get(kind.value)
+        if old is not None and old.get("status") == status and old.get("lastTransitionTime"):
+            since = old["lastTransitionTime"]
+        else:
+            since = rfc3339(now)
+        condition: dict[str, Any] = {
+            "type": kind.value,
+            "status": status,
+            "reason": reason.value,
+            "message": message,
+            "lastTransitionTime": since,
+        }
+        if generation is not None:
+            condition["observedGeneration"] = generation
+        out.append(condition)
+    return out
+
+
+def rfc3339(moment: datetime) -> str:
+    """Kubernetes' timestamp form: UTC, seconds, a ``Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def is_true(conditions: Iterable[Mapping[str, Any]], kind: ConditionType) -> bool:
+    return any(c.get("type") == kind.value and c.get("status") == "True" for c in conditions)
