@@ -1,0 +1,1 @@
+"""Nova resources, one module (or package) each, all taking the compute ``ServiceClient``."""

@@ -1,0 +1,311 @@
+"""A cloud's configuration from clouds.yaml (bytes of a Kubernetes Secret, or a file) or ``OS_*``.
+
+The operator gets clouds.yaml from users, so every mistake must come back as a ``ConfigError``
+naming the field (``clouds.prod.auth.project_domain_name``, or ``OS_PROJECT_DOMAIN_NAME`` for the
+environment) and never the value: the file holds passwords, tokens and application credential
+secrets, which stay in ``SecretStr`` and appear in no message, ``repr`` or log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from instance_operator.openstack.errors import ConfigError
+from instance_operator.openstack.microversion import Microversion
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+class AuthType(StrEnum):
+    PASSWORD = "password"  # noqa: S105 - the auth type's name, not a password
+    V3PASSWORD = "v3password"
+    APPLICATION_CREDENTIAL = "v3applicationcredential"
+    TOKEN = "token"  # noqa: S105 - the auth type's name, not a token
+
+
+class Interface(StrEnum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    ADMIN = "admin"
+
+
+class _Auth(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: Keystone's URL; ``/v3`` is added when missing (see ``auth.identity_v3_url``).
+    auth_url: str = Field(min_length=1)
+
+
+class PasswordAuth(_Auth):
+    """``password``/``v3password``: a user and password, scoped to a project."""
+
+    username: str | None = None
+    user_id: str | None = None
+    password: SecretStr
+    user_domain_name: str | None = None
+    user_domain_id: str | None = None
+    project_name: str | None = None
+    project_id: str | None = None
+    project_domain_name: str | None = None
+    project_domain_id: str | None = None
+
+
+class ApplicationCredentialAuth(_Auth):
+    """``v3applicationcredential``: already scoped to the project it was created in."""
+
+    application_credential_id: str | None = None
+    application_credential_name: str | None = None
+    application_credential_secret: SecretStr
+    #: With ``application_credential_name`` only: whose credential it is.
+    username: str | None = None
+    user_id: str | None = None
+    user_domain_name: str | None = None
+    user_domain_id: str | None = None
+
+
+class TokenAuth(_Auth):
+    """``token``: an existing token, rescoped to a project (it cannot outlive that token)."""
+
+    token: SecretStr
+    project_name: str | None = None
+    project_id: str | None = None
+    project_domain_name: str | None = None
+    project_domain_id: str | None = None
+
+
+AuthConfig = PasswordAuth | ApplicationCredentialAuth | TokenAuth
+
+_AUTH_MODELS: dict[AuthType, type[_Auth]] = {
+    AuthType.PASSWORD: PasswordAuth,
+    AuthType.V3PASSWORD: PasswordAuth,
+    AuthType.APPLICATION_CREDENTIAL: ApplicationCredentialAuth,
+    AuthType.TOKEN: TokenAuth,
+}
+
+
+class TLSConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: Verify the services' certificates (clouds.yaml ``verify``; ``OS_INSECURE`` turns it off).
+    verify: bool = True
+    #: Path of a CA bundle to verify against instead of the system's.
+    cacert: str | None = None
+    #: Paths of a client certificate and its key.
+    cert: str | None = None
+    key: str | None = None
+
+
+class _CloudFields(BaseModel):
+    """The non-auth keys of a cloud entry that this client uses; the others are ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    auth_type: AuthType = AuthType.PASSWORD
+    region_name: str | None = None
+    interface: Interface = Interface.PUBLIC
+    verify: bool = True
+    cacert: str | None = None
+    cert: str | None = None
+    key: str | None = None
+    compute_api_version: str | None = None
+
+
+class CloudConfig(BaseModel):
+    """One validated cloud: who to authenticate as and where the services are."""
+
+    model_config = ConfigDict(frozen=True)
+
+    #: The entry's name in clouds.yaml (``envvars`` for the environment).
+    name: str
+    auth_type: AuthType
+    auth: AuthConfig
+    #: Region of the endpoints to use; ``None`` accepts any (the catalog must then be unambiguous).
+    region_name: str | None = None
+    interface: Interface = Interface.PUBLIC
+    tls: TLSConfig = TLSConfig()
+    #: Highest compute microversion to use (clouds.yaml ``compute_api_version``); ``None`` = newest.
+    compute_api_version: Microversion | None = None
+
+    def scope_key(self) -> str:
+        """A digest of everything that identifies this credential scope, secrets included.
+
+        Two configs with the same key can share one provider (one token, one re-auth); a
+        rotated password gives a new key. Only the digest is ever kept, never the secrets.
+        """
+        data = self.model_dump(mode="json")
+        data["auth"] = {
+            k: v.get_secret_value() if isinstance(v, SecretStr) else v for k, v in self.auth
+        }
+        data.pop("name")
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def load_clouds_yaml(data: bytes | str, cloud: str) -> CloudConfig:
+    """The cloud named ``cloud`` from clouds.yaml content (e.g. a Secret's bytes)."""
+    try:
+        document = yaml.safe_load(data)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        # yaml's own message quotes the offending text, which may be a password: never use it.
+        raise ConfigError(f"clouds.yaml is not valid YAML{where}") from None
+    if not isinstance(document, Mapping) or not isinstance(document.get("clouds"), Mapping):
+        raise ConfigError("clouds.yaml: expected a top-level 'clouds' mapping")
+    clouds = document["clouds"]
+    if cloud not in clouds:
+        have = ", ".join(sorted(str(name) for name in clouds)) or "none"
+        raise ConfigError(f"clouds.yaml has no cloud {cloud!r} (it has: {have})")
+    entry = clouds[cloud]
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"clouds.{cloud}: expected a mapping")
+    prefix = f"clouds.{cloud}."
+    return _build(cloud, entry, lambda loc: prefix + ".".join(loc))
+
+
+def load_clouds_file(path: str | Path, cloud: str) -> CloudConfig:
+    """The cloud named ``cloud`` from a clouds.yaml file."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    return load_clouds_yaml(data, cloud)
+
+
+#: ``OS_*`` variables and where they go in a clouds.yaml cloud entry.
+ENVIRONMENT: dict[str, tuple[str, ...]] = {
+    "OS_AUTH_TYPE": ("auth_type",),
+    "OS_REGION_NAME": ("region_name",),
+    "OS_INTERFACE": ("interface",),
+    "OS_CACERT": ("cacert",),
+    "OS_CERT": ("cert",),
+    "OS_KEY": ("key",),
+    "OS_COMPUTE_API_VERSION": ("compute_api_version",),
+    **{
+        f"OS_{field.upper()}": ("auth", field)
+        for field in (
+            "auth_url",
+            "username",
+            "user_id",
+            "password",
+            "user_domain_name",
+            "user_domain_id",
+            "project_name",
+            "project_id",
+            "project_domain_name",
+            "project_domain_id",
+            "application_credential_id",
+            "application_credential_name",
+            "application_credential_secret",
+            "token",
+        )
+    },
+}
+
+
+def load_environment(environ: Mapping[str, str]) -> CloudConfig:
+    """A cloud from ``OS_*`` variables, as python-openstackclient reads them."""
+    entry: dict[str, Any] = {"auth": {}}
+    for variable, path in ENVIRONMENT.items():
+        value = environ.get(variable)
+        if value:
+            target = entry["auth"] if path[0] == "auth" else entry
+            target[path[-1]] = value
+    if environ.get("OS_INSECURE", "").lower() in {"1", "true", "yes"}:
+        entry["verify"] = False
+    names = {path: variable for variable, path in ENVIRONMENT.items()}
+    names[("verify",)] = "OS_INSECURE"
+    return _build("envvars", entry, lambda loc: names.get(tuple(loc), "OS_" + loc[-1].upper()))
+
+
+def _build(name: str, entry: Mapping[str, Any], label: Callable[[list[str]], str]) -> CloudConfig:
+    fields = _validate(_CloudFields, entry, [], label)
+    raw_auth = entry.get("auth")
+    if not isinstance(raw_auth, Mapping):
+        raise ConfigError(f"{label(['auth'])}: required (a mapping)")
+    auth = _validate(
+        _AUTH_MODELS[fields.auth_type],
+        raw_auth,
+        ["auth"],
+        label,
+        unsupported=f"not a field of auth_type {fields.auth_type.value}",
+    )
+    _check_auth(auth, lambda field: label(["auth", field]))
+    pinned = None
+    version = fields.compute_api_version
+    if version is not None and version.strip() not in {"2", "2.1"}:
+        try:
+            pinned = Microversion.parse(version)
+        except ValueError as exc:
+            raise ConfigError(f"{label(['compute_api_version'])}: {exc}") from None
+    return CloudConfig(
+        name=name,
+        auth_type=fields.auth_type,
+        auth=auth,
+        region_name=fields.region_name,
+        interface=fields.interface,
+        tls=TLSConfig(verify=fields.verify, cacert=fields.cacert, cert=fields.cert, key=fields.key),
+        compute_api_version=pinned,
+    )
+
+
+def _validate(
+    model: type[_M],
+    data: Mapping[str, Any],
+    at: list[str],
+    label: Callable[[list[str]], str],
+    unsupported: str = "not a supported field",
+) -> _M:
+    try:
+        return model.model_validate(dict(data))
+    except ValidationError as exc:
+        # Only the location and pydantic's message: its "input" would echo the value.
+        problems = []
+        for error in exc.errors(include_input=False, include_url=False):
+            loc = at + [str(part) for part in error["loc"]]
+            message = unsupported if error["type"] == "extra_forbidden" else error["msg"]
+            problems.append(f"{label(loc)}: {message}")
+        raise ConfigError("; ".join(problems)) from None
+
+
+def _check_auth(auth: _Auth, label: Callable[[str], str]) -> None:
+    """The rules a flat model cannot say: one of two fields, and fields that need a domain."""
+    if not auth.auth_url.startswith(("http://", "https://")):
+        raise ConfigError(f"{label('auth_url')}: must be an http:// or https:// URL")
+    values = auth.model_dump()
+
+    def one_of(*fields: str) -> str | None:
+        given = [f for f in fields if values.get(f)]
+        if not given:
+            raise ConfigError(f"{label(fields[0])}: required (or {', '.join(fields[1:])})")
+        return given[0]
+
+    def domain_for(field: str, kind: str) -> None:
+        if values.get(field) and not (
+            values.get(f"{kind}_domain_name") or values.get(f"{kind}_domain_id")
+        ):
+            raise ConfigError(
+                f"{label(f'{kind}_domain_name')}: required with {field} (or {kind}_domain_id)"
+            )
+
+    if isinstance(auth, PasswordAuth):
+        one_of("username", "user_id")
+        domain_for("username", "user")
+    if isinstance(auth, PasswordAuth | TokenAuth):
+        one_of("project_name", "project_id")
+        domain_for("project_name", "project")
+    by_name = isinstance(auth, ApplicationCredentialAuth) and (
+        one_of("application_credential_id", "application_credential_name")
+        == "application_credential_name"
+    )
+    if by_name:
+        one_of("username", "user_id")
+        domain_for("username", "user")

@@ -1,0 +1,1 @@
+"""Glance v2 resources, taking the image ``ServiceClient``."""

@@ -1,0 +1,1 @@
+"""Neutron v2.0 resources, taking the network ``ServiceClient``."""

@@ -1,0 +1,69 @@
+"""A client-side rate limit and concurrency cap per endpoint.
+
+So a burst of reconciles cannot flood a cloud: every request to one endpoint (scheme, host, port)
+first takes one of ``concurrency`` slots, then waits for its turn in a token bucket of ``rate``
+requests per second that may burst up to one second's worth. urllib3's retries take a fresh turn
+too (see ``retry.py``), so the limit counts what the cloud really receives.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+
+class RateLimiter:
+    """A thread-safe token bucket that makes callers wait rather than fail.
+
+    Each call reserves the next free moment under a lock and sleeps outside it, so waiting
+    callers never hold the lock and are served in the order they asked.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._interval = 1.0 / rate
+        self._burst = max(1, math.ceil(rate))
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._next = clock()
+
+    def acquire(self) -> float:
+        """Wait for a turn; returns the seconds waited."""
+        with self._lock:
+            now = self._clock()
+            theoretical = max(self._next, now)
+            start = max(now, theoretical - (self._burst - 1) * self._interval)
+            self._next = theoretical + self._interval
+        wait = start - now
+        if wait > 0:
+            self._sleep(wait)
+            return wait
+        return 0.0
+
+
+class EndpointGate:
+    """The concurrency slots and the rate limiter of one endpoint."""
+
+    def __init__(self, *, concurrency: int, rate: float | None) -> None:
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self.limiter = RateLimiter(rate) if rate is not None else None
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold one concurrency slot (and one rate-limit turn) for a request."""
+        with self._slots:
+            self.wait_turn()
+            yield
+
+    def wait_turn(self) -> None:
+        if self.limiter is not None:
+            self.limiter.acquire()

@@ -1,0 +1,56 @@
+"""The base of every typed result: declarative wire-name mapping, like openstacksdk's resources.
+
+A model declares its attributes with pydantic aliases for the wire names (``task_state`` <-
+``OS-EXT-STS:task_state``); unknown keys are ignored, so a newer microversion that adds fields
+never breaks parsing. Every result remembers the request ID of the answer it came from, because
+the reconciler logs it and matches it against ``os-instance-actions``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, PrivateAttr
+
+
+def _as_utc(value: datetime) -> datetime:
+    """Nova writes some timestamps without a zone (``launched_at``, ``start_time``); they are UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+#: A timestamp, always timezone-aware in UTC.
+Timestamp = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+class Resource(BaseModel):
+    """Base of all results: immutable, populated by wire name or Python name."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=True)
+
+    _request_id: str | None = PrivateAttr(default=None)
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``x-compute-request-id``/``x-openstack-request-id`` of the answer."""
+        return self._request_id
+
+    @classmethod
+    def parse(cls, body: Any, request_id: str | None = None) -> Self:
+        """Validate a wire body and remember its request ID."""
+        model = cls.model_validate(body)
+        model._request_id = request_id
+        return model
+
+
+class Link(Resource):
+    #: The linked URL.
+    href: str
+    #: ``self``, ``bookmark``, ``next``...
+    rel: str | None = None
+
+
+class Accepted(Resource):
+    """The answer to a call that returns nothing but its acceptance (202/204), e.g. an action."""
