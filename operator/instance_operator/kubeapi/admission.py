@@ -1,0 +1,57 @@
+"""What the API server does to an object between decoding it and storing it.
+
+ObjectMeta's typed fields are checked (a number in an annotation is a decode error there too),
+built-ins get their server-side defaults, and custom resources go through their CRD version's
+schema: prune, default, validate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from instance_operator.kubeapi import crds, errors
+from instance_operator.kubeapi.metadata import fold_string_data
+from instance_operator.kubeapi.resources import CRDS, NAMESPACES, ResourceType
+
+
+def admit(rtype: ResourceType, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+    """Check and complete ``new`` in place; ``old`` is ``None`` on create."""
+    _check_meta(rtype, new["metadata"])
+    if rtype.key == ("", "secrets"):
+        fold_string_data(new)
+        new.setdefault("type", "Opaque")
+    elif rtype.key == NAMESPACES.key and old is None:
+        new.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
+        new["status"] = {"phase": "Active"}
+    elif rtype.key == CRDS.key:
+        crds.check(new)
+        crds.default(new)
+        if old is None:
+            new["metadata"]["finalizers"] = [
+                *new["metadata"].get("finalizers", []),
+                crds.CLEANUP_FINALIZER,
+            ]
+        crds.accept(new)
+    elif rtype.schema is not None:
+        rtype.schema.prune(new)
+        rtype.schema.default(new)
+        causes = rtype.schema.validate(new)
+        if causes:
+            raise errors.invalid(rtype.kind, rtype.group, new["metadata"].get("name", ""), causes)
+
+
+def _check_meta(rtype: ResourceType, meta: dict[str, Any]) -> None:
+    for field in ("labels", "annotations"):
+        value = meta.get(field)
+        if value is None:
+            continue
+        if not isinstance(value, dict) or not all(isinstance(item, str) for item in value.values()):
+            raise errors.bad_request(
+                f"{rtype.kind} in version {rtype.version!r} cannot be handled as a {rtype.kind}: "
+                f"metadata.{field} must map strings to strings"
+            )
+    finalizers = meta.get("finalizers")
+    if finalizers is not None and (
+        not isinstance(finalizers, list) or not all(isinstance(item, str) for item in finalizers)
+    ):
+        raise errors.bad_request(f"{rtype.kind}: metadata.finalizers must be a list of strings")

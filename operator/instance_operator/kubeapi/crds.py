@@ -1,0 +1,130 @@
+"""CustomResourceDefinition objects: what the API server checks, defaults and serves from them."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+import jsonschema
+
+from instance_operator.kubeapi import errors
+from instance_operator.kubeapi.metadata import now
+from instance_operator.kubeapi.resources import ResourceType
+from instance_operator.kubeapi.schema import StructuralSchema
+
+CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
+_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def check(crd: dict[str, Any]) -> None:
+    """Reject CRDs the API server would reject in ways that would break serving them."""
+    name = crd["metadata"]["name"]
+    spec = crd.get("spec") or {}
+    names = spec.get("names") or {}
+    causes: list[dict[str, str]] = []
+
+    def fail(field: str, message: str, reason: str = "FieldValueInvalid") -> None:
+        causes.append({"reason": reason, "message": message, "field": field})
+
+    for field in ("plural", "kind"):
+        if not names.get(field):
+            fail(f"spec.names.{field}", "Required value", "FieldValueRequired")
+    if names.get("plural") and not _NAME.match(names["plural"]):
+        fail("spec.names.plural", f'Invalid value: "{names["plural"]}": a lowercase RFC 1123 label')
+    if not spec.get("group"):
+        fail("spec.group", "Required value", "FieldValueRequired")
+    elif names.get("plural") and name != f"{names['plural']}.{spec['group']}":
+        fail("metadata.name", f'Invalid value: "{name}": must be spec.names.plural+"."+spec.group')
+    if spec.get("scope") not in ("Namespaced", "Cluster"):
+        fail(
+            "spec.scope",
+            f'Unsupported value: "{spec.get("scope")}": supported values: "Cluster", "Namespaced"',
+        )
+    versions = spec.get("versions") or []
+    if not versions:
+        fail("spec.versions", "Required value", "FieldValueRequired")
+    elif sum(bool(version.get("storage")) for version in versions) != 1:
+        fail(
+            "spec.versions",
+            "Invalid value: must have exactly one version marked as storage version",
+        )
+    for index, version in enumerate(versions):
+        schema = (version.get("schema") or {}).get("openAPIV3Schema")
+        if schema is None:
+            continue
+        try:
+            jsonschema.Draft4Validator.check_schema(schema)
+        except jsonschema.SchemaError as error:
+            fail(
+                f"spec.versions[{index}].schema.openAPIV3Schema", f"Invalid value: {error.message}"
+            )
+    if causes:
+        raise errors.invalid("CustomResourceDefinition", "apiextensions.k8s.io", name, causes)
+
+
+def default(crd: dict[str, Any]) -> None:
+    """The defaults the API server fills into a CRD's names and versions."""
+    spec = crd["spec"]
+    names = spec["names"]
+    names.setdefault("singular", names["kind"].lower())
+    names.setdefault("listKind", f"{names['kind']}List")
+    spec.setdefault("conversion", {"strategy": "None"})
+    for version in spec["versions"]:
+        version.setdefault("served", True)
+
+
+def accept(crd: dict[str, Any]) -> None:
+    """Set the status the apiextensions controllers would set once the names are accepted.
+
+    Conditions keep their first transition time, so re-applying an unchanged CRD is a no-op.
+    """
+    status = crd.get("status") or {}
+    conditions = status.get("conditions") or [
+        {
+            "type": kind,
+            "status": "True",
+            "reason": reason,
+            "message": message,
+            "lastTransitionTime": now(),
+        }
+        for kind, reason, message in (
+            ("NamesAccepted", "NoConflicts", "no conflicts found"),
+            ("Established", "InitialNamesAccepted", "the initial names have been accepted"),
+        )
+    ]
+    storage = [version["name"] for version in crd["spec"]["versions"] if version.get("storage")]
+    crd["status"] = {
+        "conditions": conditions,
+        "acceptedNames": copy.deepcopy(crd["spec"]["names"]),
+        "storedVersions": sorted(set(status.get("storedVersions") or []) | set(storage)),
+    }
+
+
+def served_types(crd: dict[str, Any]) -> list[ResourceType]:
+    """One resource type per served version."""
+    spec = crd["spec"]
+    names = spec["names"]
+    rtypes = []
+    for version in spec["versions"]:
+        if not version.get("served", True):
+            continue
+        schema = (version.get("schema") or {}).get("openAPIV3Schema")
+        rtypes.append(
+            ResourceType(
+                group=spec["group"],
+                version=version["name"],
+                plural=names["plural"],
+                kind=names["kind"],
+                namespaced=spec["scope"] == "Namespaced",
+                singular=names.get("singular", ""),
+                short_names=tuple(names.get("shortNames") or ()),
+                categories=tuple(names.get("categories") or ()),
+                status_subresource="status" in (version.get("subresources") or {}),
+                generation=True,
+                custom=True,
+                schema=StructuralSchema(schema) if schema is not None else None,
+                crd=crd["metadata"]["name"],
+            )
+        )
+    return rtypes

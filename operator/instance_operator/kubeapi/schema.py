@@ -1,0 +1,172 @@
+"""A CRD version's ``openAPIV3Schema`` applied the way the API server applies it on writes.
+
+Order matters and follows the API server: unknown fields are pruned first (so they never fail
+validation), then ``default:`` values are filled in, then the result is validated. Validation
+uses ``jsonschema`` (Draft 4, whose boolean ``exclusiveMinimum`` matches OpenAPI 3.0) after
+translating the Kubernetes extensions it does not know: ``nullable`` and
+``x-kubernetes-int-or-string``. ``metadata`` is never pruned or validated against the schema:
+the API server checks it as ObjectMeta instead. CEL ``x-kubernetes-validations`` and ``format``
+are not evaluated.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import jsonschema
+
+Schema = dict[str, Any]
+
+# Fields every object keeps, whatever its schema says (ObjectMeta and TypeMeta).
+_ENVELOPE = ("apiVersion", "kind", "metadata")
+
+
+class StructuralSchema:
+    """One version's schema, prepared once per CRD write and reused for every object."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+        without_meta = dict(schema)
+        without_meta["properties"] = {
+            key: value
+            for key, value in schema.get("properties", {}).items()
+            if key not in _ENVELOPE
+        }
+        self._validator = jsonschema.Draft4Validator(_to_json_schema(without_meta))
+
+    def prune(self, obj: dict[str, Any]) -> None:
+        """Drop fields the schema does not declare, in place, keeping the envelope."""
+        _prune(self.schema, obj, keep=_ENVELOPE)
+
+    def default(self, obj: dict[str, Any]) -> None:
+        """Fill in ``default:`` values of absent fields, in place, outermost first."""
+        _default(self.schema, obj)
+
+    def validate(self, obj: dict[str, Any]) -> list[dict[str, str]]:
+        """Field errors as API ``causes`` (reason, message, field), in a stable order."""
+        causes: dict[tuple[str, str], dict[str, str]] = {}
+        for error in self._validator.iter_errors(obj):
+            for cause in _causes(error):
+                causes.setdefault((cause["field"], cause["message"]), cause)
+        return [causes[key] for key in sorted(causes)]
+
+
+def _to_json_schema(schema: Schema) -> Schema:
+    result: Schema = {}
+    for key, value in schema.items():
+        if key in ("properties", "patternProperties", "definitions"):
+            result[key] = {name: _to_json_schema(sub) for name, sub in value.items()}
+        elif key in ("items", "additionalProperties", "not") and isinstance(value, dict):
+            result[key] = _to_json_schema(value)
+        elif key in ("allOf", "anyOf", "oneOf"):
+            result[key] = [_to_json_schema(sub) for sub in value]
+        elif key not in ("nullable", "default") and not key.startswith("x-kubernetes-"):
+            result[key] = value
+    if schema.get("x-kubernetes-int-or-string"):
+        result.pop("type", None)
+        result = {"allOf": [result, {"anyOf": [{"type": "integer"}, {"type": "string"}]}]}
+    if schema.get("nullable"):
+        result = {"anyOf": [result, {"type": "null"}]}
+    return result
+
+
+def _prune(schema: Schema, value: Any, keep: tuple[str, ...] = ()) -> None:
+    if isinstance(value, dict):
+        properties: dict[str, Schema] = schema.get("properties", {})
+        additional = schema.get("additionalProperties")
+        preserve = bool(schema.get("x-kubernetes-preserve-unknown-fields"))
+        if schema.get("x-kubernetes-embedded-resource"):
+            keep = _ENVELOPE
+        for key in list(value):
+            if key in keep:
+                continue
+            if key in properties:
+                _prune(properties[key], value[key])
+            elif isinstance(additional, dict):
+                _prune(additional, value[key])
+            elif not preserve and additional is not True:
+                del value[key]
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for item in value:
+            _prune(schema["items"], item)
+
+
+def _default(schema: Schema, value: Any) -> None:
+    if isinstance(value, dict):
+        properties: dict[str, Schema] = schema.get("properties", {})
+        for key, sub in properties.items():
+            if key not in value and "default" in sub:
+                value[key] = copy.deepcopy(sub["default"])
+            if key in value and key != "metadata":
+                _default(sub, value[key])
+        additional = schema.get("additionalProperties")
+        if isinstance(additional, dict):
+            for key in value.keys() - properties.keys():
+                _default(additional, value[key])
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for item in value:
+            _default(schema["items"], item)
+
+
+def field_path(parts: Any) -> str:
+    """``spec.volumes[0].size``, as the API server names fields in its messages."""
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _render(value: Any) -> str:
+    return (
+        json.dumps(value)
+        if isinstance(value, str | int | float | bool) or value is None
+        else "object"
+    )
+
+
+def _causes(error: jsonschema.ValidationError) -> list[dict[str, str]]:
+    path = list(error.absolute_path)
+    field = field_path(path)
+    if error.validator == "required":
+        missing = [name for name in error.validator_value if name not in error.instance]
+        return [
+            {
+                "reason": "FieldValueRequired",
+                "message": "Required value",
+                "field": field_path([*path, name]),
+            }
+            for name in missing
+        ]
+    shown = _render(error.instance)
+    where = f"{field or '<root>'} in body"
+    if error.validator == "enum":
+        options = ", ".join(json.dumps(option) for option in error.validator_value)
+        message = f"Unsupported value: {shown}: supported values: {options}"
+        return [{"reason": "FieldValueNotSupported", "message": message, "field": field}]
+    if error.validator == "type":
+        message = (
+            f"Invalid value: {shown}: {where} must be of type {error.validator_value}: {shown}"
+        )
+        return [{"reason": "FieldValueTypeInvalid", "message": message, "field": field}]
+    if error.validator == "pattern":
+        message = f"Invalid value: {shown}: {where} should match '{error.validator_value}'"
+        return [{"reason": "FieldValueInvalid", "message": message, "field": field}]
+    bounds = {
+        "minimum": "greater than or equal to",
+        "maximum": "less than or equal to",
+        "minLength": "at least",
+        "maxLength": "at most",
+        "minItems": "at least",
+        "maxItems": "at most",
+    }
+    if error.validator in bounds:
+        unit = {"minLength": " chars long", "maxLength": " chars long"}.get(
+            str(error.validator), ""
+        )
+        unit = " items" if error.validator in ("minItems", "maxItems") else unit
+        message = f"Invalid value: {shown}: {where} should be {bounds[str(error.validator)]} {error.validator_value}{unit}"
+        return [{"reason": "FieldValueInvalid", "message": message, "field": field}]
+    message = f"Invalid value: {shown}: {error.message}"
+    return [{"reason": "FieldValueInvalid", "message": message, "field": field}]
