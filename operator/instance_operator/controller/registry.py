@@ -1,0 +1,131 @@
+"""The operator's in-memory view of the Instances it serves, fed by kopf's watch events.
+
+The shared watcher learns about servers, not Instances; this index turns a server (by its
+``iop-uid-`` tag, or by ID once Nova has dropped the tags of a deleted server) back into the
+Instance to reconcile, and tells which Instances depend on which Secret and credential scope.
+Views are immutable snapshots, replaced whole on every event, so readers in worker threads never
+see half an update.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from instance_operator.controller.kube import InstanceRef
+
+SecretKey = tuple[str, str]  # (namespace, name)
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    ref: InstanceRef
+    generation: int
+    spec: Mapping[str, Any]
+    annotations: Mapping[str, str]
+    status: Mapping[str, Any]
+    deleting: bool
+    resource_version: str = ""
+    created: str = field(default="", compare=False)
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> InstanceView:
+        meta = body.get("metadata", {})
+        return cls(
+            ref=InstanceRef(
+                namespace=meta.get("namespace", ""), name=meta["name"], uid=meta["uid"]
+            ),
+            generation=int(meta.get("generation") or 0),
+            spec=body.get("spec") or {},
+            annotations=dict(meta.get("annotations") or {}),
+            status=body.get("status") or {},
+            deleting=bool(meta.get("deletionTimestamp")),
+            resource_version=meta.get("resourceVersion", ""),
+            created=meta.get("creationTimestamp", ""),
+        )
+
+    @property
+    def uid(self) -> str:
+        return self.ref.uid
+
+    @property
+    def secret(self) -> SecretKey | None:
+        """The credentials Secret, read leniently: an invalid spec still names its Secret."""
+        ref = self.spec.get("cloudCredentialsRef")
+        if isinstance(ref, Mapping) and isinstance(ref.get("secretName"), str):
+            return (self.ref.namespace, ref["secretName"])
+        return None
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._views: dict[str, InstanceView] = {}
+        self._by_server: dict[str, str] = {}
+        self._servers_of: dict[str, set[str]] = defaultdict(set)
+        self._scopes: dict[str, str] = {}
+        self._by_scope: dict[str, set[str]] = defaultdict(set)
+
+    def update(self, body: Mapping[str, Any]) -> InstanceView:
+        view = InstanceView.from_body(body)
+        with self._lock:
+            self._views[view.uid] = view
+            server_id = view.status.get("serverID")
+            if isinstance(server_id, str):
+                self._link(view.uid, server_id)
+        return view
+
+    def _link(self, uid: str, server_id: str) -> None:
+        self._by_server[server_id] = uid
+        self._servers_of[uid].add(server_id)
+
+    def remove(self, uid: str) -> None:
+        with self._lock:
+            self._views.pop(uid, None)
+            for server_id in self._servers_of.pop(uid, ()):
+                self._by_server.pop(server_id, None)
+            scope = self._scopes.pop(uid, None)
+            if scope is not None:
+                self._by_scope[scope].discard(uid)
+
+    def get(self, uid: str) -> InstanceView | None:
+        with self._lock:
+            return self._views.get(uid)
+
+    def all(self) -> list[InstanceView]:
+        with self._lock:
+            return list(self._views.values())
+
+    def link_server(self, uid: str, server_id: str) -> None:
+        with self._lock:
+            self._link(uid, server_id)
+
+    def uid_for_server(self, server_id: str) -> str | None:
+        with self._lock:
+            return self._by_server.get(server_id)
+
+    def assign_scope(self, uid: str, scope: str) -> None:
+        with self._lock:
+            old = self._scopes.get(uid)
+            if old == scope:
+                return
+            if old is not None:
+                self._by_scope[old].discard(uid)
+            if uid in self._views:
+                self._scopes[uid] = scope
+                self._by_scope[scope].add(uid)
+
+    def in_scope(self, scope: str) -> list[InstanceView]:
+        with self._lock:
+            return [self._views[u] for u in self._by_scope.get(scope, ()) if u in self._views]
+
+    def using_secret(self, secret: SecretKey) -> list[InstanceView]:
+        with self._lock:
+            return [v for v in self._views.values() if v.secret == secret]
+
+    def secrets(self) -> set[SecretKey]:
+        with self._lock:
+            return {v.secret for v in self._views.values() if v.secret is not None}

@@ -1,0 +1,204 @@
+"""One watcher per credential scope (cloud + project): how the operator observes servers cheaply.
+
+Polling each server every interval would cost one Nova request per Instance per interval. Instead
+a single thread per scope asks ``GET /servers/detail?changes-since=T`` (deleted servers included),
+which costs about one request per interval however many servers there are, and lists everything
+(``GET /servers/detail``, paged) once at start and then every resync interval, to catch what a
+change poll cannot (a lost update, a server deleted and purged in between). It polls faster while
+any server it tracks is in transition, and tells the controller about each server whose state
+changed; the controller decides what that means for its Instance.
+
+``T`` comes from the servers' own ``updated`` stamps, never from this machine's clock, so clock skew
+between the operator and Nova cannot hide a change. Nova filters with ``>=``, so the newest
+server is seen again each poll; unchanged ones are dropped here.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from instance_operator.controller.observed import Observed
+from instance_operator.controller.phases import is_busy, is_gone
+from instance_operator.openstack.cloud import Cloud
+from instance_operator.openstack.compute import servers
+from instance_operator.openstack.errors import OpenStackError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Timing:
+    poll_interval: float
+    fast_poll_interval: float
+    resync_interval: float
+
+
+@dataclass(frozen=True)
+class PollStats:
+    """What one poll did, for metrics: ``full`` for a resync, ``changed`` servers reported."""
+
+    scope: str
+    full: bool
+    seconds: float
+    changed: int
+    ok: bool
+
+
+class ScopeWatcher:
+    def __init__(
+        self,
+        scope: str,
+        *,
+        cloud: Callable[[], Cloud | None],
+        timing: Timing,
+        changed: Callable[[Observed], None],
+        missing: Callable[[str], None],
+        tracked: Callable[[Observed], bool],
+        active: Callable[[], bool] = lambda: True,
+        polled: Callable[[PollStats], None] = lambda stats: None,
+    ) -> None:
+        self.scope = scope
+        self._cloud = cloud
+        self._timing = timing
+        self._changed = changed
+        self._missing = missing
+        self._tracked = tracked
+        self._active = active
+        self._polled = polled
+        self._lock = threading.Lock()
+        self._servers: dict[str, Observed] = {}
+        self._by_tag: dict[str, str] = {}
+        self._since: datetime | None = None
+        self._last_full = float("-inf")
+        self._last_success = float("-inf")
+        self._hurry_until = float("-inf")
+        self._synced = threading.Event()
+        self._wake = threading.Event()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"watch-{scope[:40]}", daemon=True)
+
+    # --- the controller's side ------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopped.set()
+        self._wake.set()
+        self._thread.join(timeout)
+
+    def wait_synced(self, timeout: float) -> bool:
+        """Block until the first full listing is in (or ``timeout`` passed)."""
+        return self._synced.wait(timeout)
+
+    @property
+    def synced(self) -> bool:
+        return self._synced.is_set()
+
+    def observation(self, server_id: str) -> Observed | None:
+        with self._lock:
+            return self._servers.get(server_id)
+
+    def find_by_tag(self, tag: str) -> Observed | None:
+        with self._lock:
+            server_id = self._by_tag.get(tag)
+            return self._servers.get(server_id) if server_id else None
+
+    def record(self, server: Observed) -> None:
+        """A fresher observation made by the controller itself (a GET after a change)."""
+        with self._lock:
+            self._remember(server)
+
+    def hurry(self, seconds: float) -> None:
+        """Poll at the fast interval for a while: the controller just changed something."""
+        with self._lock:
+            self._hurry_until = max(self._hurry_until, time.monotonic() + seconds)
+        self._wake.set()
+
+    def seconds_since_success(self) -> float:
+        return time.monotonic() - self._last_success
+
+    # --- the thread -----------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            if self._active():
+                self._poll()
+            self._wake.wait(self._interval())
+            self._wake.clear()
+
+    def _interval(self) -> float:
+        now = time.monotonic()
+        if not self._synced.is_set() or now < self._hurry_until:
+            return self._timing.fast_poll_interval
+        with self._lock:
+            transitioning = any(
+                is_busy(s.status, s.task_state)
+                for s in self._servers.values()
+                if not is_gone(s.status)
+            )
+        return self._timing.fast_poll_interval if transitioning else self._timing.poll_interval
+
+    def _poll(self) -> None:
+        started = time.monotonic()
+        full = (
+            not self._synced.is_set() or started - self._last_full >= self._timing.resync_interval
+        )
+        cloud = self._cloud()
+        if cloud is None:
+            return
+        try:
+            opts = None if full else servers.ListOpts(changes_since=self._since)
+            found = [
+                Observed.from_server(s, started) for s in servers.list_detail(cloud.compute, opts)
+            ]
+        except OpenStackError as exc:
+            log.warning("Polling servers of %s failed: %s", self.scope, exc)
+            self._polled(PollStats(self.scope, full, time.monotonic() - started, 0, ok=False))
+            return
+        changed = self._absorb(found)
+        self._last_success = time.monotonic()
+        if full:
+            self._last_full = started
+            for server_id in self._vanished(found):
+                self._missing(server_id)
+            self._synced.set()
+        for server in changed:
+            self._changed(server)
+        self._polled(PollStats(self.scope, full, time.monotonic() - started, len(changed), ok=True))
+
+    def _absorb(self, found: Iterable[Observed]) -> list[Observed]:
+        changed = []
+        with self._lock:
+            for server in found:
+                before = self._servers.get(server.id)
+                self._remember(server)
+                if self._tracked(server) and (before is None or not before.same_state(server)):
+                    changed.append(server)
+                if server.updated is not None and (
+                    self._since is None or server.updated > self._since
+                ):
+                    self._since = server.updated
+        return changed
+
+    def _remember(self, server: Observed) -> None:
+        self._servers[server.id] = server
+        for tag in server.tags:  # deleted servers come back without tags: keep the old index
+            self._by_tag[tag] = server.id
+
+    def _vanished(self, found: list[Observed]) -> list[str]:
+        """Forget servers a full listing no longer shows; report those not known to be deleted
+        (deleted and purged between two polls, or hidden from change polls)."""
+        present = {s.id for s in found}
+        with self._lock:
+            absent = [sid for sid in self._servers if sid not in present]
+            unexplained = [sid for sid in absent if not is_gone(self._servers[sid].status)]
+            for server_id in absent:
+                del self._servers[server_id]
+            self._by_tag = {tag: sid for tag, sid in self._by_tag.items() if sid in self._servers}
+        return unexplained

@@ -1,0 +1,84 @@
+"""Status writes that happen only on change, and Events that do not repeat themselves.
+
+The writer remembers the status it last wrote for each Instance. Watch events arrive after the
+write that caused them, so a reconcile that trusted the event's copy could act on a status one
+write old (and, say, start an action twice); the writer's copy is always the latest, because only
+this process writes an Instance's status (kopf peering keeps a single active replica, and the
+memory is dropped whenever this replica becomes active again).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from instance_operator.controller import mergepatch
+from instance_operator.controller.kube import InstanceRef, Kube
+from instance_operator.controller.reasons import Reason
+from instance_operator.controller.registry import InstanceView
+
+log = logging.getLogger(__name__)
+
+
+class StatusWriter:
+    def __init__(self, kube: Kube) -> None:
+        self._kube = kube
+        self._lock = threading.Lock()
+        self._written: dict[str, dict[str, Any]] = {}
+
+    def current(self, view: InstanceView) -> dict[str, Any]:
+        with self._lock:
+            known = self._written.get(view.uid)
+        return dict(known) if known is not None else dict(view.status)
+
+    def write(self, view: InstanceView, status: dict[str, Any]) -> bool:
+        """Make the Instance's status ``status``; False if nothing changed (no request sent)."""
+        patch = mergepatch.diff(self.current(view), status)
+        if not patch:
+            return False
+        result = self._kube.patch_status(view.ref, patch)
+        with self._lock:
+            if result is None:  # the Instance is gone
+                self._written.pop(view.uid, None)
+            else:
+                self._written[view.uid] = result.get("status") or {}
+        return True
+
+    def forget(self, uid: str) -> None:
+        with self._lock:
+            self._written.pop(uid, None)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._written.clear()
+
+
+class Recorder:
+    """Events for ``kubectl describe``: every change a user cares about, each failure once.
+
+    A user error retried every few minutes would otherwise add the same Warning each time; it is
+    posted again only when the problem changes (or after it was solved and came back).
+    """
+
+    def __init__(self, kube: Kube) -> None:
+        self._kube = kube
+        self._lock = threading.Lock()
+        self._last_warning: dict[str, tuple[Reason, str]] = {}
+
+    def normal(self, ref: InstanceRef, reason: Reason, message: str) -> None:
+        log.info("%s: %s: %s", ref, reason.value, message)
+        self._kube.post_event(ref, "Normal", reason, message)
+
+    def warning(self, ref: InstanceRef, reason: Reason, message: str) -> None:
+        with self._lock:
+            if self._last_warning.get(ref.uid) == (reason, message):
+                return
+            self._last_warning[ref.uid] = (reason, message)
+        log.warning("%s: %s: %s", ref, reason.value, message)
+        self._kube.post_event(ref, "Warning", reason, message)
+
+    def resolved(self, uid: str) -> None:
+        """The Instance's problem is gone: the next occurrence is news again."""
+        with self._lock:
+            self._last_warning.pop(uid, None)
