@@ -14,8 +14,14 @@ from instance_operator.kubeapi.metadata import fold_string_data
 from instance_operator.kubeapi.resources import CRDS, NAMESPACES, ResourceType
 
 
-def admit(rtype: ResourceType, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
-    """Check and complete ``new`` in place; ``old`` is ``None`` on create."""
+def admit(
+    rtype: ResourceType, old: dict[str, Any] | None, new: dict[str, Any], *, strict: bool
+) -> None:
+    """Check and complete ``new`` in place; ``old`` is ``None`` on create.
+
+    ``strict`` is ``fieldValidation=Strict`` (kubectl's default): unknown fields are an error
+    instead of being pruned silently.
+    """
     _check_meta(rtype, new["metadata"])
     if rtype.key == ("", "secrets"):
         fold_string_data(new)
@@ -33,7 +39,13 @@ def admit(rtype: ResourceType, old: dict[str, Any] | None, new: dict[str, Any]) 
             ]
         crds.accept(new)
     elif rtype.schema is not None:
-        rtype.schema.prune(new)
+        dropped = rtype.schema.prune(new)
+        if dropped and strict:
+            unknown = ", ".join(f'unknown field "{field}"' for field in dropped)
+            raise errors.bad_request(
+                f"{rtype.kind} in version {rtype.version!r} cannot be handled as a {rtype.kind}: "
+                f"strict decoding error: {unknown}"
+            )
         rtype.schema.default(new)
         causes = rtype.schema.validate(new)
         if causes:

@@ -63,14 +63,17 @@ class ResourceHandler:
     ) -> tuple[web.Response, Stored]:
         store, rtype, namespace, name = self.store, target.rtype, target.namespace, target.name
         av = rtype.api_version
+        strict = request.query.get("fieldValidation") == "Strict"
         if verb == "create":
-            stored = store.create(rtype, namespace, body)
+            stored = store.create(rtype, namespace, body, strict=strict)
             return web.Response(status=201, body=stored.as_version(av), content_type=JSON), stored
         assert name is not None
         if verb == "get":
             stored = store.get(rtype, namespace, name)
         elif verb == "update":
-            stored = store.update(rtype, namespace, name, body, target.subresource)
+            stored = store.update(
+                rtype, namespace, name, body, subresource=target.subresource, strict=strict
+            )
         elif verb == "patch":
             content_type = request.headers.get("Content-Type", "")
             stored = store.patch(
@@ -80,6 +83,7 @@ class ResourceHandler:
                 content_type=content_type,
                 patch=body,
                 subresource=target.subresource,
+                strict=strict,
             )
         else:
             options = body if isinstance(body, dict) else {}

@@ -36,9 +36,11 @@ class StructuralSchema:
         }
         self._validator = jsonschema.Draft4Validator(_to_json_schema(without_meta))
 
-    def prune(self, obj: dict[str, Any]) -> None:
-        """Drop fields the schema does not declare, in place, keeping the envelope."""
-        _prune(self.schema, obj, keep=_ENVELOPE)
+    def prune(self, obj: dict[str, Any]) -> list[str]:
+        """Drop fields the schema does not declare, in place, keeping the envelope; their paths."""
+        dropped: list[str] = []
+        _prune(self.schema, obj, [], dropped, keep=_ENVELOPE)
+        return dropped
 
     def default(self, obj: dict[str, Any]) -> None:
         """Fill in ``default:`` values of absent fields, in place, outermost first."""
@@ -72,7 +74,9 @@ def _to_json_schema(schema: Schema) -> Schema:
     return result
 
 
-def _prune(schema: Schema, value: Any, keep: tuple[str, ...] = ()) -> None:
+def _prune(
+    schema: Schema, value: Any, path: list[Any], dropped: list[str], keep: tuple[str, ...] = ()
+) -> None:
     if isinstance(value, dict):
         properties: dict[str, Schema] = schema.get("properties", {})
         additional = schema.get("additionalProperties")
@@ -83,14 +87,15 @@ def _prune(schema: Schema, value: Any, keep: tuple[str, ...] = ()) -> None:
             if key in keep:
                 continue
             if key in properties:
-                _prune(properties[key], value[key])
+                _prune(properties[key], value[key], [*path, key], dropped)
             elif isinstance(additional, dict):
-                _prune(additional, value[key])
+                _prune(additional, value[key], [*path, key], dropped)
             elif not preserve and additional is not True:
                 del value[key]
+                dropped.append(field_path([*path, key]))
     elif isinstance(value, list) and isinstance(schema.get("items"), dict):
-        for item in value:
-            _prune(schema["items"], item)
+        for index, item in enumerate(value):
+            _prune(schema["items"], item, [*path, index], dropped)
 
 
 def _default(schema: Schema, value: Any) -> None:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from instance_operator.kubeapi import control, discovery, errors
+from instance_operator.kubeapi import control, discovery, errors, openapi
 from instance_operator.kubeapi.counters import Counters
 from instance_operator.kubeapi.faults import Faults
 from instance_operator.kubeapi.handlers import ResourceHandler
@@ -213,6 +213,18 @@ class KubeAPI:
                 "/apis/{group}/{version}",
                 document(
                     lambda r: discovery.resource_list(
+                        catalog, r.match_info["group"], r.match_info["version"]
+                    )
+                ),
+            ),
+            web.get("/openapi/v3", document(lambda _: openapi.root(catalog))),
+            web.get(
+                "/openapi/v3/api/v1", document(lambda _: openapi.group_version(catalog, "", "v1"))
+            ),
+            web.get(
+                "/openapi/v3/apis/{group}/{version}",
+                document(
+                    lambda r: openapi.group_version(
                         catalog, r.match_info["group"], r.match_info["version"]
                     )
                 ),

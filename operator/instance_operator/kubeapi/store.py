@@ -118,7 +118,9 @@ class Store:
 
     # -- writes --------------------------------------------------------------------------------
 
-    def create(self, rtype: ResourceType, namespace: str | None, body: Any) -> Stored:
+    def create(
+        self, rtype: ResourceType, namespace: str | None, body: Any, *, strict: bool = False
+    ) -> Stored:
         body = _envelope(rtype, body)
         meta = body["metadata"]
         if rtype.namespaced:
@@ -149,7 +151,7 @@ class Store:
             while (namespace or "", meta["name"]) in coll.items:
                 meta["name"] = generated_name(meta["generateName"])
         check_name(rtype, meta["name"])
-        admission.admit(rtype, None, body)
+        admission.admit(rtype, None, body, strict=strict)
         key = (namespace or "", meta["name"])
         if key in coll.items:
             raise errors.already_exists(rtype.plural, rtype.group, meta["name"])
@@ -160,7 +162,14 @@ class Store:
         return self.commit(rtype, None, body)
 
     def update(
-        self, rtype: ResourceType, namespace: str | None, name: str, body: Any, subresource: str
+        self,
+        rtype: ResourceType,
+        namespace: str | None,
+        name: str,
+        body: Any,
+        *,
+        subresource: str = "",
+        strict: bool = False,
     ) -> Stored:
         body = _envelope(rtype, body)
         old = self.get(rtype, namespace, name)
@@ -174,7 +183,9 @@ class Store:
             raise errors.field_invalid(
                 rtype.kind, rtype.group, name, "metadata.resourceVersion", message
             )
-        return self._replace(rtype, old, body, subresource, precondition)
+        return self._replace(
+            rtype, old, body, subresource=subresource, precondition=precondition, strict=strict
+        )
 
     def patch(
         self,
@@ -184,15 +195,17 @@ class Store:
         *,
         content_type: str,
         patch: Any,
-        subresource: str,
+        subresource: str = "",
+        strict: bool = False,
     ) -> Stored:
         old = self.get(rtype, namespace, name)
         target = copy.deepcopy(old.body)
         target["apiVersion"] = rtype.api_version  # the version of the URL, not the one stored
         patched = _envelope(rtype, patches.apply(content_type, target, patch))
         # A resourceVersion the patch sets (or a stale one it keeps) is a precondition.
+        precondition = patched["metadata"].get("resourceVersion")
         return self._replace(
-            rtype, old, patched, subresource, patched["metadata"].get("resourceVersion")
+            rtype, old, patched, subresource=subresource, precondition=precondition, strict=strict
         )
 
     def delete(
@@ -229,8 +242,10 @@ class Store:
         rtype: ResourceType,
         old: Stored,
         body: dict[str, Any],
+        *,
         subresource: str,
         precondition: Any,
+        strict: bool,
     ) -> Stored:
         name = old.body["metadata"]["name"]
         if precondition is not None and str(precondition) != str(old.rv):
@@ -244,7 +259,7 @@ class Store:
             raise errors.field_invalid(
                 rtype.kind, rtype.group, name, "metadata.finalizers", message
             )
-        admission.admit(rtype, old.body, new)
+        admission.admit(rtype, old.body, new, strict=strict)
         if rtype.generation and spec_changed(rtype, old.body, new):
             meta["generation"] = old_meta.get("generation", 0) + 1
         if same_content(old.body, new):
