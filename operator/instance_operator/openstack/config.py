@@ -115,7 +115,8 @@ class _CloudFields(BaseModel):
     cacert: str | None = None
     cert: str | None = None
     key: str | None = None
-    compute_api_version: str | None = None
+    #: A string: YAML reads an unquoted 2.60 as the number 2.6.
+    compute_api_version: str | int | float | None = None
 
 
 class CloudConfig(BaseModel):
@@ -239,13 +240,7 @@ def _build(name: str, entry: Mapping[str, Any], label: Callable[[list[str]], str
         unsupported=f"not a field of auth_type {fields.auth_type.value}",
     )
     _check_auth(auth, lambda field: label(["auth", field]))
-    pinned = None
-    version = fields.compute_api_version
-    if version is not None and version.strip() not in {"2", "2.1"}:
-        try:
-            pinned = Microversion.parse(version)
-        except ValueError as exc:
-            raise ConfigError(f"{label(['compute_api_version'])}: {exc}") from None
+    pinned = _pinned_version(fields.compute_api_version, label(["compute_api_version"]))
     return CloudConfig(
         name=name,
         auth_type=fields.auth_type,
@@ -255,6 +250,18 @@ def _build(name: str, entry: Mapping[str, Any], label: Callable[[list[str]], str
         tls=TLSConfig(verify=fields.verify, cacert=fields.cacert, cert=fields.cert, key=fields.key),
         compute_api_version=pinned,
     )
+
+
+def _pinned_version(value: str | int | float | None, field: str) -> Microversion | None:
+    """The highest compute microversion the cloud entry allows; ``2``/``2.1`` mean no limit."""
+    if isinstance(value, float):
+        raise ConfigError(f"{field}: quote it (YAML reads {value!r} as a number, so 2.60 is 2.6)")
+    if value is None or str(value).strip() in {"2", "2.1"}:
+        return None
+    try:
+        return Microversion.parse(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"{field}: {exc}") from None
 
 
 def _validate(

@@ -1,0 +1,140 @@
+"""``instance-operator check-cloud``: can the operator work with this cloud, and if not, why?
+
+Authenticates, prints the catalog's services, the negotiated compute microversion and the
+counts of flavors, images and networks. On failure it prints a one-line diagnosis naming what
+to fix and exits 1. Heavy imports happen inside ``run`` so the CLI starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from instance_operator.openstack.cloud import Cloud
+    from instance_operator.openstack.config import CloudConfig
+
+#: Where clouds.yaml is looked for when ``--clouds-file`` and ``OS_CLIENT_CONFIG_FILE`` are unset,
+#: in the order openstacksdk uses.
+CLOUDS_FILES = (
+    Path("clouds.yaml"),
+    Path.home() / ".config" / "openstack" / "clouds.yaml",
+    Path("/etc/openstack/clouds.yaml"),
+)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "check-cloud",
+        help="check that an OpenStack cloud is reachable and usable",
+        description=(
+            "Authenticate against a cloud from clouds.yaml (or OS_* variables), show its "
+            "services, the compute microversion and what it offers."
+        ),
+    )
+    parser.add_argument("--cloud", help="cloud name in clouds.yaml (default: $OS_CLOUD)")
+    parser.add_argument(
+        "--clouds-file",
+        type=Path,
+        help="clouds.yaml to read (default: $OS_CLIENT_CONFIG_FILE, ./clouds.yaml, "
+        "~/.config/openstack/clouds.yaml, /etc/openstack/clouds.yaml)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    from instance_operator.openstack.cloud import connect
+    from instance_operator.openstack.errors import OpenStackError
+
+    try:
+        config = _load(args.cloud, args.clouds_file, os.environ)
+        cloud = connect(config)
+        try:
+            _report(cloud, out)
+        finally:
+            cloud.close()
+    except OpenStackError as exc:
+        print(f"check-cloud: FAILED: {diagnose(exc)}", file=err)
+        return 1
+    return 0
+
+
+def _load(
+    name: str | None, clouds_file: Path | None, environ: os._Environ[str] | dict[str, str]
+) -> CloudConfig:
+    from instance_operator.openstack.config import (
+        ConfigError,
+        load_clouds_file,
+        load_environment,
+    )
+
+    name = name or environ.get("OS_CLOUD")
+    if clouds_file is None and environ.get("OS_CLIENT_CONFIG_FILE"):
+        clouds_file = Path(environ["OS_CLIENT_CONFIG_FILE"])
+    if clouds_file is None and name:
+        clouds_file = next((p for p in CLOUDS_FILES if p.is_file()), None)
+        if clouds_file is None:
+            places = ", ".join(str(p) for p in CLOUDS_FILES)
+            raise ConfigError(f"cloud {name!r} asked for, but no clouds.yaml in {places}")
+    if clouds_file is not None:
+        if not name:
+            raise ConfigError(f"which cloud of {clouds_file}? give --cloud or set OS_CLOUD")
+        return load_clouds_file(clouds_file, name)
+    if environ.get("OS_AUTH_URL"):
+        return load_environment(environ)
+    raise ConfigError("no cloud given: use --cloud/--clouds-file, OS_CLOUD, or OS_* variables")
+
+
+def _report(cloud: Cloud, out: TextIO) -> None:
+    from instance_operator.openstack.clients import COMPUTE_CEILING, COMPUTE_FLOOR
+    from instance_operator.openstack.compute import flavors
+    from instance_operator.openstack.errors import EndpointNotFound
+    from instance_operator.openstack.image import images
+    from instance_operator.openstack.network import networks
+
+    token = cloud.provider.token()
+    project = token.body.project
+    scope = f"{project.name} ({project.id})" if project else "?"
+    print(f"cloud {cloud.name}: authenticated, project {scope}", file=out)
+    print("services:", file=out)
+    for service in sorted(token.catalog.services, key=lambda s: s.type):
+        try:
+            url = cloud.provider.endpoint(service.type, name=service.name)
+        except EndpointNotFound as exc:  # shown, not fatal: the operator may not need it
+            url = f"({exc})"
+        print(f"  {service.type:<12} {service.name or '':<12} {url}", file=out)
+    compute = cloud.compute
+    print(
+        f"compute microversion: {compute.microversion} "
+        f"(client supports {COMPUTE_FLOOR} to {COMPUTE_CEILING})",
+        file=out,
+    )
+    counts = {
+        "flavors": sum(1 for _ in flavors.list_flavors(compute)),
+        "images": sum(1 for _ in images.list_images(cloud.image)),
+        "networks": sum(1 for _ in networks.list_networks(cloud.network)),
+    }
+    print("  ".join(f"{k}: {v}" for k, v in counts.items()), file=out)
+
+
+def diagnose(exc: Exception) -> str:
+    """One line saying what went wrong and what to look at."""
+    from instance_operator.openstack import errors
+
+    match exc:
+        case errors.ConfigError():
+            return f"configuration: {exc}"
+        case errors.AuthenticationFailed():
+            return f"Keystone refused the credentials ({exc.url}); check user, password and scope"
+        case errors.ServiceNotFound() | errors.EndpointNotFound():
+            return f"catalog: {exc}; check region_name and interface"
+        case errors.MicroversionUnsupported():
+            return f"compute API too old: {exc}"
+        case errors.ConnectionFailed() | errors.ResponseLost():
+            return f"network: {exc}; check the URL, DNS, firewall and TLS settings"
+        case errors.HttpError():
+            return f"{exc.method} {exc.url} answered {exc.status_code}: {exc.message}"
+    return str(exc)

@@ -1,0 +1,217 @@
+"""clouds.yaml and OS_* parsing: valid configs for every auth type, errors that name the field
+and never carry the secret."""
+
+from __future__ import annotations
+
+import pytest
+
+from instance_operator.openstack.config import (
+    ApplicationCredentialAuth,
+    AuthType,
+    Interface,
+    PasswordAuth,
+    TokenAuth,
+    load_clouds_file,
+    load_clouds_yaml,
+    load_environment,
+)
+from instance_operator.openstack.errors import ConfigError
+from instance_operator.openstack.microversion import Microversion
+
+SECRET = "s3cr3t-value-that-must-not-leak"
+
+PASSWORD_YAML = f"""
+clouds:
+  prod:
+    auth_type: password
+    auth:
+      auth_url: https://keystone.example.com:5000/v3
+      username: operator
+      password: {SECRET}
+      project_name: team
+      user_domain_name: Default
+      project_domain_id: default
+    region_name: RegionTwo
+    interface: internal
+    identity_api_version: 3
+    verify: false
+    cacert: /etc/ssl/ca.pem
+    compute_api_version: "2.79"
+"""
+
+
+def test_password_cloud() -> None:
+    config = load_clouds_yaml(PASSWORD_YAML.encode(), "prod")
+    assert config.name == "prod"
+    assert config.auth_type is AuthType.PASSWORD
+    assert isinstance(config.auth, PasswordAuth)
+    assert config.auth.username == "operator"
+    assert config.auth.password.get_secret_value() == SECRET
+    assert config.region_name == "RegionTwo"
+    assert config.interface is Interface.INTERNAL
+    assert config.tls.verify is False
+    assert config.tls.cacert == "/etc/ssl/ca.pem"
+    assert config.compute_api_version == Microversion(2, 79)
+    assert SECRET not in repr(config)
+    assert SECRET not in str(config.model_dump())
+
+
+def test_application_credential_and_token_clouds() -> None:
+    text = f"""
+clouds:
+  ac:
+    auth_type: v3applicationcredential
+    auth:
+      auth_url: http://k:5000
+      application_credential_id: abc
+      application_credential_secret: {SECRET}
+  by-name:
+    auth_type: v3applicationcredential
+    auth:
+      auth_url: http://k:5000
+      application_credential_name: monitoring
+      application_credential_secret: {SECRET}
+      user_id: u1
+  tok:
+    auth_type: token
+    auth:
+      auth_url: http://k:5000/v3/
+      token: {SECRET}
+      project_id: p1
+"""
+    ac = load_clouds_yaml(text, "ac")
+    assert isinstance(ac.auth, ApplicationCredentialAuth)
+    assert ac.interface is Interface.PUBLIC
+    assert ac.tls.verify is True
+    assert isinstance(load_clouds_yaml(text, "by-name").auth, ApplicationCredentialAuth)
+    tok = load_clouds_yaml(text, "tok")
+    assert isinstance(tok.auth, TokenAuth)
+    assert tok.auth.project_id == "p1"
+
+
+def _error(text: str, cloud: str = "c") -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_clouds_yaml(text, cloud)
+    message = str(caught.value)
+    assert SECRET not in message
+    return message
+
+
+@pytest.mark.parametrize(
+    ("auth", "extra", "field"),
+    [
+        ("{auth_url: http://k, password: PW, project_id: p}", "", "clouds.c.auth.username"),
+        ("{auth_url: http://k, username: u, project_id: p}", "", "clouds.c.auth.password"),
+        ("{auth_url: http://k, user_id: u, password: PW}", "", "clouds.c.auth.project_name"),
+        (
+            "{auth_url: http://k, username: u, password: PW, project_id: p}",
+            "",
+            "clouds.c.auth.user_domain_name",
+        ),
+        (
+            "{auth_url: http://k, user_id: u, password: PW, project_name: p}",
+            "",
+            "clouds.c.auth.project_domain_name",
+        ),
+        ("{username: u, password: PW}", "", "clouds.c.auth.auth_url"),
+        ("{auth_url: ftp://k, user_id: u, password: PW, project_id: p}", "", "auth_url"),
+        (
+            "{auth_url: http://k, user_id: u, password: PW, project_id: p, domain_name: d}",
+            "",
+            "clouds.c.auth.domain_name: not a field of auth_type password",
+        ),
+        (
+            "{auth_url: http://k, application_credential_secret: PW}",
+            "auth_type: v3applicationcredential",
+            "clouds.c.auth.application_credential_id",
+        ),
+        (
+            "{auth_url: http://k, application_credential_name: n, "
+            "application_credential_secret: PW}",
+            "auth_type: v3applicationcredential",
+            "clouds.c.auth.username",
+        ),
+        (
+            "{auth_url: http://k, application_credential_id: i, "
+            "application_credential_secret: PW, project_name: p}",
+            "auth_type: v3applicationcredential",
+            "clouds.c.auth.project_name: not a field of auth_type v3applicationcredential",
+        ),
+        ("{auth_url: http://k, token: PW}", "auth_type: token", "clouds.c.auth.project_name"),
+        ("{auth_url: http://k, token: PW}", "auth_type: kerberos", "clouds.c.auth_type"),
+        (
+            "{auth_url: http://k, user_id: u, password: PW, project_id: p}",
+            "interface: publicURL",
+            "clouds.c.interface",
+        ),
+        (
+            "{auth_url: http://k, user_id: u, password: PW, project_id: p}",
+            "compute_api_version: latest",
+            "clouds.c.compute_api_version",
+        ),
+    ],
+)
+def test_errors_name_the_field(auth: str, extra: str, field: str) -> None:
+    text = (
+        f"clouds:\n  c:\n    {extra or 'region_name: r'}\n    auth: {auth.replace('PW', SECRET)}\n"
+    )
+    assert field in _error(text)
+
+
+def test_structural_errors() -> None:
+    assert "no cloud 'x'" in _error("clouds: {a: {}, b: {}}", "x")
+    assert "(it has: a, b)" in _error("clouds: {a: {}, b: {}}", "x")
+    assert "'clouds' mapping" in _error("- a list")
+    assert "clouds.c.auth: required" in _error("clouds: {c: {region_name: r}}")
+    message = _error(f'clouds:\n  c:\n    auth: {{password: "{SECRET}\n')
+    assert "not valid YAML at line" in message
+
+
+def test_unversioned_and_major_only_compute_versions() -> None:
+    base = "clouds:\n  c:\n    auth: {auth_url: http://k, user_id: u, password: p, project_id: p}\n"
+    assert (
+        load_clouds_yaml(base + '    compute_api_version: "2"\n', "c").compute_api_version is None
+    )
+    assert load_clouds_yaml(base + "    compute_api_version: 2\n", "c").compute_api_version is None
+    assert "quote it" in _error(base + "    compute_api_version: 2.60\n")
+
+
+def test_file_and_environment(tmp_path: pytest.TempPathFactory) -> None:
+    path = tmp_path / "clouds.yaml"  # type: ignore[operator]
+    path.write_text(PASSWORD_YAML)
+    assert load_clouds_file(path, "prod").auth.auth_url.startswith("https://")
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_clouds_file(path.with_name("missing.yaml"), "prod")
+    env = {
+        "OS_AUTH_URL": "http://k:5000/v3",
+        "OS_USERNAME": "u",
+        "OS_PASSWORD": SECRET,
+        "OS_PROJECT_NAME": "p",
+        "OS_USER_DOMAIN_NAME": "Default",
+        "OS_PROJECT_DOMAIN_NAME": "Default",
+        "OS_REGION_NAME": "R",
+        "OS_INSECURE": "true",
+        "OS_COMPUTE_API_VERSION": "2.60",
+    }
+    config = load_environment(env)
+    assert config.name == "envvars"
+    assert config.region_name == "R"
+    assert config.tls.verify is False
+    assert config.compute_api_version == Microversion(2, 60)
+    del env["OS_PROJECT_DOMAIN_NAME"]
+    with pytest.raises(ConfigError) as caught:
+        load_environment(env)
+    assert str(caught.value).startswith("OS_PROJECT_DOMAIN_NAME:")
+    assert SECRET not in str(caught.value)
+    env["OS_AUTH_TYPE"] = "v3applicationcredential"
+    with pytest.raises(ConfigError, match="OS_PASSWORD: not a field"):
+        load_environment(env)
+
+
+def test_scope_key_follows_the_credentials() -> None:
+    first = load_clouds_yaml(PASSWORD_YAML, "prod")
+    renamed = load_clouds_yaml(PASSWORD_YAML.replace("prod:", "other:"), "other")
+    rotated = load_clouds_yaml(PASSWORD_YAML.replace(SECRET, "new-password"), "prod")
+    assert first.scope_key() == renamed.scope_key()
+    assert first.scope_key() != rotated.scope_key()
+    assert SECRET not in first.scope_key()
