@@ -29,7 +29,7 @@ class ResourceHandler:
         self.counters = counters
         self.bookmark_interval = bookmark_interval
 
-    async def __call__(self, request: web.Request) -> web.StreamResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
         target = routing.parse(request.path, self.store.catalog)
         verb = routing.verb(request.method, target, request.query)
         rtype = target.rtype

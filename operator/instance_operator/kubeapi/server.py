@@ -73,7 +73,7 @@ class KubeAPI:
         app = web.Application(middlewares=[self._guard], client_max_size=64 * 1024 * 1024)
         app.add_routes(control.routes(self.faults, self.counters))
         app.add_routes(self._discovery_routes())
-        app.router.add_route("*", "/{path:.*}", self._resources)
+        app.router.add_route("*", "/{path:.*}", self._resources.handle)
         self._runner = web.AppRunner(
             app, handler_cancellation=True, shutdown_timeout=_SHUTDOWN_SECONDS, access_log=None
         )

@@ -1,0 +1,120 @@
+"""Fixtures: a running emulated API server and clients that reach it over HTTP."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes import client, config
+
+from instance_operator.kubeapi import KubeAPI
+
+GROUP = "tests.example.dev"
+VERSION = "v1"
+PLURAL = "widgets"
+
+# A test CRD with what the emulator must honour: a status subresource, required fields,
+# bounds, an enum with a default, a nested default, and a status that keeps unknown fields.
+WIDGET_CRD: dict[str, Any] = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": f"{PLURAL}.{GROUP}"},
+    "spec": {
+        "group": GROUP,
+        "scope": "Namespaced",
+        "names": {
+            "plural": PLURAL,
+            "singular": "widget",
+            "kind": "Widget",
+            "shortNames": ["wd"],
+            "categories": ["all"],
+        },
+        "versions": [
+            {
+                "name": VERSION,
+                "served": True,
+                "storage": True,
+                "subresources": {"status": {}},
+                "schema": {
+                    "openAPIV3Schema": {
+                        "type": "object",
+                        "properties": {
+                            "spec": {
+                                "type": "object",
+                                "required": ["size"],
+                                "properties": {
+                                    "size": {"type": "integer", "minimum": 1, "maximum": 10},
+                                    "color": {
+                                        "type": "string",
+                                        "enum": ["red", "blue"],
+                                        "default": "red",
+                                    },
+                                    "shape": {
+                                        "type": "object",
+                                        "default": {},
+                                        "properties": {
+                                            "corners": {"type": "integer", "default": 4}
+                                        },
+                                    },
+                                    "tags": {"type": "array", "items": {"type": "string"}},
+                                },
+                            },
+                            "status": {
+                                "type": "object",
+                                "x-kubernetes-preserve-unknown-fields": True,
+                            },
+                        },
+                    }
+                },
+            }
+        ],
+    },
+}
+
+
+def widget(name: str, size: int = 1, **labels: str) -> dict[str, Any]:
+    return {
+        "apiVersion": f"{GROUP}/{VERSION}",
+        "kind": "Widget",
+        "metadata": {"name": name, "labels": dict(labels)},
+        "spec": {"size": size},
+    }
+
+
+@pytest.fixture
+def api() -> Iterator[KubeAPI]:
+    with KubeAPI(bookmark_interval=0.2, watch_history=50).running() as running:
+        yield running
+
+
+@pytest.fixture
+def kubeconfig(api: KubeAPI, tmp_path: Path) -> Path:
+    return api.write_kubeconfig(tmp_path / "kubeconfig.yaml")
+
+
+@pytest.fixture
+def api_client(kubeconfig: Path) -> Iterator[client.ApiClient]:
+    api_client = config.new_client_from_config(config_file=str(kubeconfig))
+    yield api_client
+    api_client.close()
+
+
+@pytest.fixture
+def core(api_client: client.ApiClient) -> client.CoreV1Api:
+    return client.CoreV1Api(api_client)
+
+
+@pytest.fixture
+def custom(api_client: client.ApiClient) -> client.CustomObjectsApi:
+    return client.CustomObjectsApi(api_client)
+
+
+@pytest.fixture
+def crd(api_client: client.ApiClient) -> dict[str, Any]:
+    """The Widget CRD, created through the API."""
+    extensions = client.ApiextensionsV1Api(api_client)
+    created = extensions.create_custom_resource_definition(copy.deepcopy(WIDGET_CRD))
+    return api_client.sanitize_for_serialization(created)  # type: ignore[no-any-return]

@@ -1,0 +1,192 @@
+"""Discovery documents, and what CRDs and namespaces do to them and to their objects."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+import requests
+from kubernetes import client
+from kubernetes.client.rest import ApiException
+
+from instance_operator.kubeapi import KubeAPI
+from tests.kubeapi.conftest import GROUP, PLURAL, VERSION, WIDGET_CRD, widget
+
+
+def fetch(api: KubeAPI, path: str) -> Any:
+    response = requests.get(api.url + path, timeout=5)
+    return response.status_code, response.json()
+
+
+def test_builtin_discovery(api: KubeAPI) -> None:
+    assert fetch(api, "/version")[1]["major"] == "1"
+    assert fetch(api, "/api")[1]["versions"] == ["v1"]
+    core = {entry["name"]: entry for entry in fetch(api, "/api/v1")[1]["resources"]}
+    assert set(core) == {"namespaces", "namespaces/status", "secrets", "configmaps", "events"}
+    assert core["namespaces"]["namespaced"] is False
+    assert core["events"]["namespaced"] is True
+    assert core["events"]["kind"] == "Event"
+    assert {"create", "get", "list", "watch", "patch", "update", "delete"} <= set(
+        core["secrets"]["verbs"]
+    )
+    groups = {group["name"]: group for group in fetch(api, "/apis")[1]["groups"]}
+    assert set(groups) == {"apiextensions.k8s.io", "coordination.k8s.io"}
+    leases = fetch(api, "/apis/coordination.k8s.io/v1")[1]["resources"]
+    assert [(entry["name"], entry["kind"]) for entry in leases] == [("leases", "Lease")]
+
+
+def test_crds_come_and_go_from_discovery(api: KubeAPI, api_client: client.ApiClient) -> None:
+    extensions = client.ApiextensionsV1Api(api_client)
+    custom = client.CustomObjectsApi(api_client)
+    assert fetch(api, f"/apis/{GROUP}/{VERSION}")[0] == 404
+
+    extensions.create_custom_resource_definition(copy.deepcopy(WIDGET_CRD))
+    group = fetch(api, f"/apis/{GROUP}")[1]
+    assert group["preferredVersion"] == {"groupVersion": f"{GROUP}/{VERSION}", "version": VERSION}
+    resources = {
+        entry["name"]: entry for entry in fetch(api, f"/apis/{GROUP}/{VERSION}")[1]["resources"]
+    }
+    assert set(resources) == {PLURAL, f"{PLURAL}/status"}
+    assert resources[PLURAL]["shortNames"] == ["wd"]
+    assert resources[PLURAL]["categories"] == ["all"]
+    assert resources[PLURAL]["singularName"] == "widget"
+    assert resources[f"{PLURAL}/status"]["verbs"] == ["get", "patch", "update"]
+
+    held = widget("held")
+    held["metadata"]["finalizers"] = ["example.dev/hold"]
+    custom.create_namespaced_custom_object(GROUP, VERSION, "default", PLURAL, held)
+    custom.create_namespaced_custom_object(GROUP, VERSION, "default", PLURAL, widget("free"))
+
+    extensions.delete_custom_resource_definition(f"{PLURAL}.{GROUP}")
+    # Deleting a CRD deletes its objects first; a finalizer keeps the CRD terminating.
+    assert [obj["metadata"]["name"] for obj in api.objects(PLURAL)] == ["held"]
+    assert extensions.read_custom_resource_definition(
+        f"{PLURAL}.{GROUP}"
+    ).metadata.deletion_timestamp
+    with pytest.raises(ApiException) as caught:
+        custom.create_namespaced_custom_object(GROUP, VERSION, "default", PLURAL, widget("new"))
+    assert caught.value.status == 405
+
+    custom.patch_namespaced_custom_object(
+        GROUP,
+        VERSION,
+        "default",
+        PLURAL,
+        "held",
+        {"metadata": {"finalizers": None}},
+        _content_type="application/merge-patch+json",
+    )
+    assert fetch(api, f"/apis/{GROUP}/{VERSION}")[0] == 404
+    assert GROUP not in {group["name"] for group in fetch(api, "/apis")[1]["groups"]}
+    with pytest.raises(ApiException) as caught:
+        extensions.read_custom_resource_definition(f"{PLURAL}.{GROUP}")
+    assert caught.value.status == 404
+
+
+def test_invalid_crds_are_rejected(api_client: client.ApiClient) -> None:
+    extensions = client.ApiextensionsV1Api(api_client)
+    wrong_name = copy.deepcopy(WIDGET_CRD)
+    wrong_name["metadata"]["name"] = "widgets.elsewhere.dev"
+    with pytest.raises(ApiException) as caught:
+        extensions.create_custom_resource_definition(wrong_name)
+    assert caught.value.status == 422
+    assert "metadata.name" in caught.value.body
+
+
+def test_multi_version_crd_serves_every_version(api: KubeAPI, api_client: client.ApiClient) -> None:
+    crd = copy.deepcopy(WIDGET_CRD)
+    beta = copy.deepcopy(crd["spec"]["versions"][0])
+    crd["spec"]["versions"][0]["storage"] = False
+    crd["spec"]["versions"][0]["name"] = "v1beta1"
+    beta["name"] = VERSION
+    crd["spec"]["versions"].append(beta)
+    client.ApiextensionsV1Api(api_client).create_custom_resource_definition(crd)
+
+    group = fetch(api, f"/apis/{GROUP}")[1]
+    assert [entry["version"] for entry in group["versions"]] == ["v1", "v1beta1"]
+    custom = client.CustomObjectsApi(api_client)
+    custom.create_namespaced_custom_object(
+        GROUP, "v1beta1", "default", PLURAL, widget("w") | {"apiVersion": f"{GROUP}/v1beta1"}
+    )
+    as_v1 = custom.get_namespaced_custom_object(GROUP, VERSION, "default", PLURAL, "w")
+    assert as_v1["apiVersion"] == f"{GROUP}/{VERSION}"
+
+
+def test_namespace_termination(api: KubeAPI, core: client.CoreV1Api) -> None:
+    core.create_namespace({"metadata": {"name": "doomed"}})
+    assert core.read_namespace("doomed").status.phase == "Active"
+    core.create_namespaced_config_map("doomed", {"metadata": {"name": "plain"}})
+    core.create_namespaced_config_map(
+        "doomed", {"metadata": {"name": "held", "finalizers": ["example.dev/hold"]}}
+    )
+
+    core.delete_namespace("doomed")
+    assert core.read_namespace("doomed").status.phase == "Terminating"
+    assert [obj["metadata"]["name"] for obj in api.objects("configmaps", "doomed")] == ["held"]
+    with pytest.raises(ApiException) as caught:
+        core.create_namespaced_secret("doomed", {"metadata": {"name": "late"}})
+    assert caught.value.status == 403
+
+    core.patch_namespaced_config_map("held", "doomed", {"metadata": {"finalizers": None}})
+    with pytest.raises(ApiException) as caught:
+        core.read_namespace("doomed")
+    assert caught.value.status == 404
+
+    with pytest.raises(ApiException) as caught:
+        core.delete_namespace("default")
+    assert caught.value.status == 403
+
+
+def test_kopf_peering_resources(api: KubeAPI, api_client: client.ApiClient) -> None:
+    extensions = client.ApiextensionsV1Api(api_client)
+    for scope, kind in (("Cluster", "ClusterKopfPeering"), ("Namespaced", "KopfPeering")):
+        plural = kind.lower() + "s"
+        extensions.create_custom_resource_definition(
+            {
+                "metadata": {"name": f"{plural}.kopf.dev"},
+                "spec": {
+                    "scope": scope,
+                    "group": "kopf.dev",
+                    "names": {"kind": kind, "plural": plural, "singular": kind.lower()},
+                    "versions": [
+                        {
+                            "name": "v1",
+                            "served": True,
+                            "storage": True,
+                            "schema": {
+                                "openAPIV3Schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "status": {
+                                            "type": "object",
+                                            "x-kubernetes-preserve-unknown-fields": True,
+                                        }
+                                    },
+                                }
+                            },
+                        }
+                    ],
+                },
+            }
+        )
+    resources = {
+        entry["name"]: entry["namespaced"]
+        for entry in fetch(api, "/apis/kopf.dev/v1")[1]["resources"]
+    }
+    assert resources == {"clusterkopfpeerings": False, "kopfpeerings": True}
+    custom = client.CustomObjectsApi(api_client)
+    custom.create_cluster_custom_object(
+        "kopf.dev", "v1", "clusterkopfpeerings", {"metadata": {"name": "default"}}
+    )
+    touched = custom.patch_cluster_custom_object(
+        "kopf.dev",
+        "v1",
+        "clusterkopfpeerings",
+        "default",
+        {"status": {"me@host": {"priority": 0}}},
+        _content_type="application/merge-patch+json",
+    )
+    assert touched["status"] == {
+        "me@host": {"priority": 0}
+    }  # no status subresource: the main endpoint writes it
