@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -62,14 +63,9 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     return 0
 
 
-def _load(
-    name: str | None, clouds_file: Path | None, environ: os._Environ[str] | dict[str, str]
-) -> CloudConfig:
-    from instance_operator.openstack.config import (
-        ConfigError,
-        load_clouds_file,
-        load_environment,
-    )
+def _load(name: str | None, clouds_file: Path | None, environ: Mapping[str, str]) -> CloudConfig:
+    from instance_operator.openstack.config import load_clouds_file, load_environment
+    from instance_operator.openstack.errors import ConfigError
 
     name = name or environ.get("OS_CLOUD")
     if clouds_file is None and environ.get("OS_CLIENT_CONFIG_FILE"):

@@ -37,6 +37,14 @@ class Resource(BaseModel):
         """The ``x-compute-request-id``/``x-openstack-request-id`` of the answer."""
         return self._request_id
 
+    def __eq__(self, other: object) -> bool:
+        """Equal values are equal whichever answer they came in: the request ID is not compared."""
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
     @classmethod
     def parse(cls, body: Any, request_id: str | None = None) -> Self:
         """Validate a wire body and remember its request ID."""

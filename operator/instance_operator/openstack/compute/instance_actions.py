@@ -72,7 +72,12 @@ def list_actions(
     if limit is not None:
         params.append(("limit", str(limit)))
     return paginate(
-        client, _actions(server_id), key="instanceActions", model=InstanceAction, params=params
+        client,
+        _actions(server_id),
+        key="instanceActions",
+        model=InstanceAction,
+        params=params,
+        identity="request_id",
     )
 
 
