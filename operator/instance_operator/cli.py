@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from instance_operator import __version__
 from instance_operator.api import crd_command
-from instance_operator.openstack import check_cloud
 from instance_operator.kubeapi import command as kube_api_command
+from instance_operator.openstack import check_cloud
 
 SUBCOMMANDS = [
     crd_command,
