@@ -1,0 +1,1 @@
+"""Nova v2.1: servers and their state machine, flavors, keypairs, limits, instance actions."""

@@ -1,0 +1,139 @@
+"""``/_sim``: the controls of ``controls.Controls`` over HTTP, for a simulator in a subprocess.
+
+    GET    /_sim/config              the effective configuration
+    GET    /_sim/faults              current fault settings
+    PATCH  /_sim/faults              change some settings (JSON object of FaultSettings fields)
+    PUT    /_sim/faults              replace all settings
+    DELETE /_sim/faults              no faults
+    GET    /_sim/counters            request counts and max requests per second
+    DELETE /_sim/counters            zero the counters
+    GET    /_sim/servers[?deleted=1] every server as an admin sees it
+    POST   /_sim/servers             create servers directly: {"count", "name", "status", ...}
+    GET    /_sim/servers/{id}        one server (404 if unknown)
+    DELETE /_sim/servers/{id}        delete it out of band
+    DELETE /_sim/tokens              revoke every token
+    POST   /_sim/reset               back to the seeded cloud
+
+Errors are ``{"error": "..."}`` with 400 or 404. These requests skip faults and counters.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from instance_operator.simulator.controls import Controls
+from instance_operator.simulator.faults import FaultSettings
+
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+def _json(body: Any, status: int = 200) -> web.Response:
+    return web.Response(status=status, text=json.dumps(body), content_type="application/json")
+
+
+def _error(status: int, message: str) -> web.Response:
+    return _json({"error": message}, status)
+
+
+async def _object(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json() if request.can_read_body else {}
+    except ValueError:
+        raise web.HTTPBadRequest(text=json.dumps({"error": "body is not JSON"}), content_type="application/json") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text=json.dumps({"error": "body must be a JSON object"}), content_type="application/json")
+    return body
+
+
+def register_control(app: web.Application, controls: Controls, config_json: Callable[[], Any]) -> None:
+    faults, counters, servers = controls.faults, controls.counters, controls.servers
+
+    async def get_config(request: web.Request) -> web.Response:
+        return _json(config_json())
+
+    async def get_faults(request: web.Request) -> web.Response:
+        return _json(faults.get().model_dump(mode="json"))
+
+    async def patch_faults(request: web.Request) -> web.Response:
+        changes = await _object(request)
+        try:
+            return _json(faults.set(**changes).model_dump(mode="json"))
+        except ValidationError as exc:
+            return _error(400, str(exc))
+
+    async def put_faults(request: web.Request) -> web.Response:
+        body = await _object(request)
+        try:
+            FaultSettings.model_validate(body)
+        except ValidationError as exc:
+            return _error(400, str(exc))
+        faults.clear()
+        return _json(faults.set(**body).model_dump(mode="json"))
+
+    async def delete_faults(request: web.Request) -> web.Response:
+        faults.clear()
+        return _json(faults.get().model_dump(mode="json"))
+
+    async def get_counters(request: web.Request) -> web.Response:
+        return _json(counters.snapshot().model_dump(mode="json"))
+
+    async def delete_counters(request: web.Request) -> web.Response:
+        counters.reset()
+        return web.Response(status=204)
+
+    async def list_servers(request: web.Request) -> web.Response:
+        deleted = request.query.get("deleted", "").lower() in ("1", "true", "yes")
+        return _json({"servers": servers.list(include_deleted=deleted)})
+
+    async def create_servers(request: web.Request) -> web.Response:
+        body = await _object(request)
+        allowed = {"count", "name", "status", "project", "flavor", "image", "networks"}
+        if set(body) - allowed:
+            return _error(400, f"unknown fields: {sorted(set(body) - allowed)}")
+        try:
+            ids = servers.create(**body)
+        except (TypeError, ValueError, KeyError) as exc:
+            return _error(400, str(exc))
+        return _json({"ids": ids}, status=201)
+
+    async def get_server(request: web.Request) -> web.Response:
+        view = servers.get(request.match_info["server_id"])
+        return _error(404, "no such server") if view is None else _json({"server": view})
+
+    async def delete_server(request: web.Request) -> web.Response:
+        try:
+            servers.delete(request.match_info["server_id"])
+        except KeyError:
+            return _error(404, "no such server")
+        return web.Response(status=204)
+
+    async def delete_tokens(request: web.Request) -> web.Response:
+        controls.expire_tokens()
+        return web.Response(status=204)
+
+    async def reset(request: web.Request) -> web.Response:
+        controls.reset()
+        return web.Response(status=204)
+
+    routes: list[tuple[str, str, Handler]] = [
+        ("GET", "/_sim/config", get_config),
+        ("GET", "/_sim/faults", get_faults),
+        ("PATCH", "/_sim/faults", patch_faults),
+        ("PUT", "/_sim/faults", put_faults),
+        ("DELETE", "/_sim/faults", delete_faults),
+        ("GET", "/_sim/counters", get_counters),
+        ("DELETE", "/_sim/counters", delete_counters),
+        ("GET", "/_sim/servers", list_servers),
+        ("POST", "/_sim/servers", create_servers),
+        ("GET", "/_sim/servers/{server_id}", get_server),
+        ("DELETE", "/_sim/servers/{server_id}", delete_server),
+        ("DELETE", "/_sim/tokens", delete_tokens),
+        ("POST", "/_sim/reset", reset),
+    ]
+    for method, path, handler in routes:
+        app.router.add_route(method, path, handler)

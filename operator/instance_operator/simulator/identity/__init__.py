@@ -1,0 +1,1 @@
+"""Keystone v3, as much as clients need: version documents and token issue."""

@@ -1,0 +1,1 @@
+"""Glance v2 images: seeded images and the snapshots ``createImage`` makes."""
