@@ -14,13 +14,17 @@ from collections.abc import Sequence
 
 from instance_operator import __version__
 from instance_operator.api import crd_command
+from instance_operator.controller import run_command
 from instance_operator.kubeapi import command as kube_api_command
 from instance_operator.openstack import check_cloud
+from instance_operator.simulator import command as simulator_command
 
 SUBCOMMANDS = [
     crd_command,
+    run_command,
     check_cloud,
     kube_api_command,
+    simulator_command,
 ]
 
 

@@ -569,6 +569,14 @@ class ActionStatus(_Status):
     finished_at: datetime | None = Field(
         None, alias="finishedAt", description="When the result became final."
     )
+    server_updated_at: datetime | None = Field(
+        None,
+        alias="serverUpdatedAt",
+        description=(
+            "The server's `updated` time (Nova's clock) just before the call. Nova logs the call"
+            " later than this, which tells after an operator crash whether the call arrived."
+        ),
+    )
 
 
 class ActionsStatus(_Status):
@@ -637,6 +645,15 @@ class InstanceStatus(_Status):
     fault: Fault | None = Field(None, description="Nova's fault, while the server is in ERROR.")
     observed_generation: int | None = Field(
         None, alias="observedGeneration", ge=0, description="The metadata.generation last acted on."
+    )
+    spec_digests: dict[str, str] | None = Field(
+        None,
+        alias="specDigests",
+        description=(
+            "Digests of the immutable spec fields the server was created with. A field whose digest"
+            " differs was changed after creation (which the API server normally refuses) and is"
+            " reported as ImmutableFieldChanged, never applied."
+        ),
     )
     conditions: list[Condition] | None = Field(
         None,

@@ -52,12 +52,18 @@ class InstanceView:
         return self.ref.uid
 
     @property
-    def secret(self) -> SecretKey | None:
-        """The credentials Secret, read leniently: an invalid spec still names its Secret."""
-        ref = self.spec.get("cloudCredentialsRef")
-        if isinstance(ref, Mapping) and isinstance(ref.get("secretName"), str):
-            return (self.ref.namespace, ref["secretName"])
-        return None
+    def secrets(self) -> tuple[SecretKey, ...]:
+        """The Secrets the spec refers to (credentials, user data), read leniently: an invalid
+        spec still names its Secrets, and fixing one of them must still wake the Instance."""
+        found = []
+        credentials = self.spec.get("cloudCredentialsRef")
+        if isinstance(credentials, Mapping) and isinstance(credentials.get("secretName"), str):
+            found.append((self.ref.namespace, credentials["secretName"]))
+        user_data = self.spec.get("userData")
+        secret_ref = user_data.get("secretRef") if isinstance(user_data, Mapping) else None
+        if isinstance(secret_ref, Mapping) and isinstance(secret_ref.get("name"), str):
+            found.append((self.ref.namespace, secret_ref["name"]))
+        return tuple(found)
 
 
 class Registry:
@@ -124,8 +130,8 @@ class Registry:
 
     def using_secret(self, secret: SecretKey) -> list[InstanceView]:
         with self._lock:
-            return [v for v in self._views.values() if v.secret == secret]
+            return [v for v in self._views.values() if secret in v.secrets]
 
     def secrets(self) -> set[SecretKey]:
         with self._lock:
-            return {v.secret for v in self._views.values() if v.secret is not None}
+            return {key for v in self._views.values() for key in v.secrets}

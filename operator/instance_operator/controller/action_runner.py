@@ -1,0 +1,247 @@
+"""Carry out the annotation actions of one reconcile pass, exactly once per request token.
+
+The plan for each token comes from :mod:`actions` (pure); this module does the I/O. Its one rule:
+the Running record is *written* before Nova is called (``flush``), and the call's request ID is
+written after. Dying in between leaves a Running record without a request ID, which the next pass
+resolves through Nova's instance-action log instead of guessing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from instance_operator.api.models import MAX_SNAPSHOTS, ActionResult, ActionStatus, PowerPolicy
+from instance_operator.api.names import Action
+from instance_operator.controller import actions
+from instance_operator.controller.actions import ServerFacts, Step
+from instance_operator.controller.actuator import Actuator
+from instance_operator.controller.context import Pass
+from instance_operator.controller.observed import Observed
+from instance_operator.controller.reasons import Reason
+from instance_operator.openstack import errors as os_errors
+
+log = logging.getLogger(__name__)
+
+#: When a crashed call's record has no Nova timestamp, how far back its Nova log entry may lie.
+CLOCK_SKEW = timedelta(seconds=60)
+
+_SUCCEEDED = {
+    Action.START: Reason.STARTED,
+    Action.STOP: Reason.STOPPED,
+    Action.REBOOT: Reason.REBOOTED,
+    Action.HARD_REBOOT: Reason.REBOOTED,
+    Action.SNAPSHOT: Reason.SNAPSHOT_CREATED,
+}
+
+
+class ActionRunner:
+    def __init__(
+        self,
+        actuator: Actuator,
+        *,
+        flush: Callable[[Pass], None],
+        mutated: Callable[[str], None],
+        last_mutation: Callable[[str], float],
+        fast_poll: float,
+    ) -> None:
+        self._actuator = actuator
+        self._flush = flush
+        self._mutated = mutated
+        self._last_mutation = last_mutation
+        self._fast_poll = fast_poll
+
+    def run(
+        self, p: Pass, server: Observed | None, *, power_policy: PowerPolicy, server_name: str
+    ) -> None:
+        facts = ServerFacts(server.status, server.task_state) if server else None
+        for action in Action:
+            token = p.view.annotations.get(action.annotation)
+            plan = actions.plan(
+                action,
+                token,
+                record=p.record(action),
+                power_policy=power_policy,
+                server=facts,
+                server_name=server_name,
+            )
+            self._carry_out(p, plan, server, server_name)
+
+    def _carry_out(
+        self, p: Pass, plan: actions.Plan, server: Observed | None, server_name: str
+    ) -> None:
+        action, step = plan.action, plan.step
+        if step is Step.NONE:
+            return
+        if step is Step.REFUSE:
+            self._finish(p, action, ActionResult.FAILED, plan.message, refused=True)
+        elif step is Step.SKIP:
+            self._finish(p, action, ActionResult.SUCCEEDED, plan.message)
+        elif step is Step.WAIT or (step is Step.CALL and p.called):
+            message = plan.message or "Waiting for the previous change to the server to finish."
+            self._set(p, action, plan.token, ActionResult.PENDING, message)
+        elif step is Step.CALL:
+            assert server is not None
+            self._call(p, action, plan.token, server, server_name)
+        elif step is Step.RECOVER:
+            self._recover(p, action, plan.token, server, server_name)
+        elif step is Step.AWAIT:
+            self._await(p, action, server)
+
+    # --- steps -----------------------------------------------------------------------------------
+
+    def _call(
+        self, p: Pass, action: Action, token: str, server: Observed, server_name: str
+    ) -> None:
+        old = p.record(action)
+        record = ActionStatus(
+            token=token,
+            result=ActionResult.RUNNING,
+            message=f"Asking Nova to {action.value.replace('-', ' ')} the server.",
+            requestedAt=old.requested_at if old and old.token == token else p.now,
+            startedAt=p.now,
+            serverUpdatedAt=server.updated,
+        )
+        p.set_record(action, record)
+        self._flush(p)  # the write-ahead: from here on, this token is never called blindly again
+        image_name = actions.snapshot_image_name(server_name, token)
+        try:
+            call = self._actuator.act(action, server.id, image_name=image_name, ref=p.ref)
+        except (os_errors.Conflict, os_errors.BadRequest, os_errors.Forbidden) as exc:
+            self._finish(p, action, ActionResult.FAILED, f"Nova refused: {exc.message}")
+            return
+        except os_errors.OutcomeUnknown:
+            log.warning(
+                "%s: the %s call's answer was lost; checking Nova's log next pass",
+                p.ref,
+                action.value,
+            )
+            p.soon(self._fast_poll)
+            return
+        p.called = True
+        self._mutated(p.uid)
+        p.set_record(action, record.model_copy(update={"request_id": call.request_id}))
+        if action is Action.SNAPSHOT:
+            self._add_snapshot(p, token, image_name, call.image_id)
+        p.soon(self._fast_poll)
+
+    def _recover(
+        self, p: Pass, action: Action, token: str, server: Observed | None, server_name: str
+    ) -> None:
+        record = p.record(action)
+        assert record is not None
+        if server is None:
+            self._finish(
+                p, action, ActionResult.FAILED, "The server disappeared while the action ran."
+            )
+            return
+        since = record.server_updated_at or ((record.started_at or p.now) - CLOCK_SKEW)
+        request_id = self._actuator.arrived(action, server.id, since=since)
+        if request_id is None:  # the call never reached Nova: make it now
+            log.info(
+                "%s: the %s call (token %r) never reached Nova; making it now",
+                p.ref,
+                action.value,
+                token,
+            )
+            if server.task_state is None and not p.called:
+                self._call(p, action, token, server, server_name)
+            else:
+                self._set(
+                    p, action, token, ActionResult.PENDING, "Waiting for the server to be idle."
+                )
+            return
+        log.info(
+            "%s: the %s call (token %r) had reached Nova as %s",
+            p.ref,
+            action.value,
+            token,
+            request_id,
+        )
+        p.set_record(action, record.model_copy(update={"request_id": request_id}))
+        if action is Action.SNAPSHOT:
+            image_name = actions.snapshot_image_name(server_name, token)
+            self._add_snapshot(p, token, image_name, self._actuator.find_image(image_name))
+        p.soon(self._fast_poll)
+
+    def _await(self, p: Pass, action: Action, server: Observed | None) -> None:
+        if action is Action.SNAPSHOT:
+            self._await_snapshot(p)
+            return
+        if server is not None and server.seen_at < self._last_mutation(p.uid):
+            p.soon(self._fast_poll)  # no evidence yet: this observation predates the call
+            return
+        facts = ServerFacts(server.status, server.task_state) if server else None
+        done = actions.outcome(action, facts, server.fault_message or "" if server else "")
+        if done is None:
+            p.soon(self._fast_poll)
+            return
+        self._finish(p, action, *done)
+
+    def _await_snapshot(self, p: Pass) -> None:
+        record = p.record(Action.SNAPSHOT)
+        assert record is not None
+        snapshot = next(
+            (s for s in p.status.get("snapshots") or [] if s.get("token") == record.token), None
+        )
+        image_id = snapshot.get("imageID") if snapshot else None
+        state = self._actuator.image_status(image_id) if image_id else None
+        if snapshot is not None and state is not None:
+            snapshot["state"] = state
+        done = actions.snapshot_outcome(state)
+        if done is None:
+            p.soon(self._fast_poll)
+            return
+        self._finish(p, Action.SNAPSHOT, *done)
+
+    # --- records ---------------------------------------------------------------------------------
+
+    def _set(self, p: Pass, action: Action, token: str, result: ActionResult, message: str) -> None:
+        old = p.record(action)
+        same = old is not None and old.token == token
+        p.set_record(
+            action,
+            ActionStatus(
+                token=token,
+                result=result,
+                message=message,
+                requestedAt=old.requested_at if same and old else p.now,
+            ),
+        )
+
+    def _finish(
+        self, p: Pass, action: Action, result: ActionResult, message: str, *, refused: bool = False
+    ) -> None:
+        old = p.record(action)
+        token = p.view.annotations.get(action.annotation, "")
+        same = old is not None and old.token == token
+        base = (
+            old
+            if same and old is not None
+            else ActionStatus(token=token, result=result, requestedAt=p.now)
+        )
+        p.set_record(
+            action,
+            base.model_copy(update={"result": result, "message": message, "finished_at": p.now}),
+        )
+        label = f"{action.value} (token {token!r})"
+        if result is ActionResult.SUCCEEDED:
+            p.event("Normal", _SUCCEEDED[action], f"{label}: {message}")
+        else:
+            p.event(
+                "Warning",
+                Reason.ACTION_REFUSED if refused else Reason.ACTION_FAILED,
+                f"{label}: {message}",
+            )
+
+    def _add_snapshot(self, p: Pass, token: str, image_name: str, image_id: str | None) -> None:
+        snapshots = [s for s in p.status.get("snapshots") or [] if s.get("token") != token]
+        entry = {"token": token, "imageName": image_name, "state": "queued", "createdAt": _stamp(p)}
+        if image_id:
+            entry["imageID"] = image_id
+        p.status["snapshots"] = [*snapshots, entry][-MAX_SNAPSHOTS:]
+
+
+def _stamp(p: Pass) -> str:
+    return p.now.strftime("%Y-%m-%dT%H:%M:%SZ")

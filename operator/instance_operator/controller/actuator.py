@@ -1,0 +1,220 @@
+"""Everything the controller does *to* OpenStack for one Instance, and nothing else.
+
+The contracts, after k-orc's actuators:
+
+- Look for the server by its ``iop-uid-<uid>`` tag before creating one (adoption), so a create
+  whose answer was lost, or an operator killed right after the call, never leads to a second server.
+- Do nothing fallible between the create call and returning its ID: the caller records the ID.
+- Delete and release are idempotent: a server already gone is success.
+- Every call here runs on a worker thread; none of it may run on kopf's event loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from instance_operator.api.models import InstanceSpec
+from instance_operator.api.names import (
+    SERVER_METADATA_PREFIX,
+    SERVER_TAG_PREFIX,
+    Action,
+    server_tag,
+)
+from instance_operator.controller.actions import NOVA_ACTION_NAMES
+from instance_operator.controller.kube import InstanceRef
+from instance_operator.controller.observed import Observed
+from instance_operator.controller.resolver import Resolver
+from instance_operator.openstack import errors as os_errors
+from instance_operator.openstack.cloud import Cloud
+from instance_operator.openstack.compute import instance_actions, servers
+from instance_operator.openstack.image import images
+from instance_operator.openstack.service import ServiceClient
+
+log = logging.getLogger(__name__)
+
+
+def owned_metadata(ref: InstanceRef) -> dict[str, str]:
+    """The metadata that names the Instance on its server (for people looking at the cloud)."""
+    return {
+        f"{SERVER_METADATA_PREFIX}namespace": ref.namespace,
+        f"{SERVER_METADATA_PREFIX}name": ref.name,
+        f"{SERVER_METADATA_PREFIX}uid": ref.uid,
+    }
+
+
+def desired_metadata(spec: InstanceSpec, ref: InstanceRef) -> dict[str, str]:
+    return {**(spec.metadata or {}), **owned_metadata(ref)}
+
+
+def desired_tags(spec: InstanceSpec, uid: str) -> list[str]:
+    return sorted({*(spec.tags or []), server_tag(uid)})
+
+
+@dataclass(frozen=True)
+class Call:
+    """What Nova answered to an action: its request ID (the key to ``os-instance-actions``)."""
+
+    request_id: str | None
+    image_id: str | None = None
+
+
+class Actuator:
+    def __init__(self, cloud: Cloud, resolver: Resolver) -> None:
+        self._cloud = cloud
+        self.resolver = resolver
+
+    @property
+    def _compute(self) -> ServiceClient:
+        return self._cloud.compute
+
+    # --- finding ---------------------------------------------------------------------------------
+
+    def find(self, uid: str, seen_at: float) -> Observed | None:
+        """The server tagged for this Instance, asked of Nova now (never from a cache)."""
+        tagged = [
+            s
+            for s in servers.list_detail(self._compute, servers.ListOpts(tags=[server_tag(uid)]))
+            if s.status not in ("DELETED", "SOFT_DELETED")
+        ]
+        if len(tagged) > 1:
+            log.error(
+                "Instance %s owns %d servers (%s); using the oldest",
+                uid,
+                len(tagged),
+                [s.id for s in tagged],
+            )
+        if not tagged:
+            return None
+        oldest = min(tagged, key=lambda s: (s.created is None, s.created))
+        return Observed.from_server(oldest, seen_at)
+
+    def get(self, server_id: str, seen_at: float) -> Observed | None:
+        try:
+            return Observed.from_server(servers.get(self._compute, server_id), seen_at)
+        except os_errors.NotFound:
+            return None
+
+    # --- creating --------------------------------------------------------------------------------
+
+    def create(
+        self, ref: InstanceRef, spec: InstanceSpec, *, name: str, user_data: bytes | None
+    ) -> str:
+        """Resolve the spec's names, then create; returns the new server's ID. Resolution errors
+        (unknown flavor...) are raised before anything is created."""
+        flavor = self.resolver.flavor(spec.flavor)
+        image_id = self.resolver.image_id(spec.image)
+        networks = self.resolver.networks(spec.networks) if spec.networks else "none"
+        if spec.key_name is not None:
+            self.resolver.check_keypair(spec.key_name)
+        groups = [self.resolver.security_group_id(g) for g in spec.security_groups or []]
+        opts = servers.CreateOpts(
+            name=name,
+            flavor_ref=flavor.id,
+            image_ref=image_id,
+            networks=networks,
+            key_name=spec.key_name,
+            security_groups=groups,
+            availability_zone=spec.availability_zone,
+            user_data=user_data,
+            metadata=desired_metadata(spec, ref),
+            tags=desired_tags(spec, ref.uid),
+        )
+        created = servers.create(self._compute, opts)
+        log.info("%s: created server %s [%s]", ref, created.id, created.request_id)
+        return created.id
+
+    # --- converging in place ---------------------------------------------------------------------
+
+    def converge(
+        self, ref: InstanceRef, spec: InstanceSpec, server: Observed, *, name: str
+    ) -> list[str]:
+        """Apply the mutable fields that differ; returns what changed, for the Event."""
+        changed = []
+        if server.name != name:
+            servers.update_name(self._compute, server.id, name)
+            changed.append(f"name to {name!r}")
+        wanted_metadata = desired_metadata(spec, ref)
+        if server.metadata != wanted_metadata:
+            servers.replace_metadata(self._compute, server.id, wanted_metadata)
+            changed.append("metadata")
+        wanted_tags = desired_tags(spec, ref.uid)
+        if sorted(server.tags) != wanted_tags:
+            servers.replace_tags(self._compute, server.id, wanted_tags)
+            changed.append("tags")
+        if spec.security_groups is not None and set(server.security_groups) != set(
+            spec.security_groups
+        ):
+            self._security_groups(server, spec.security_groups)
+            changed.append("security groups")
+        return changed
+
+    def _security_groups(self, server: Observed, wanted: list[str]) -> None:
+        for name in sorted(set(wanted) - set(server.security_groups)):
+            servers.add_security_group(
+                self._compute, server.id, self.resolver.security_group_id(name)
+            )
+        for name in sorted(set(server.security_groups) - set(wanted)):
+            servers.remove_security_group(self._compute, server.id, name)
+
+    def resize(self, server_id: str, flavor_id: str) -> None:
+        servers.resize(self._compute, server_id, flavor_id)
+
+    def confirm_resize(self, server_id: str) -> None:
+        servers.confirm_resize(self._compute, server_id)
+
+    # --- actions ---------------------------------------------------------------------------------
+
+    def act(self, action: Action, server_id: str, *, image_name: str, ref: InstanceRef) -> Call:
+        if action is Action.START:
+            return Call(servers.start(self._compute, server_id).request_id)
+        if action is Action.STOP:
+            return Call(servers.stop(self._compute, server_id).request_id)
+        if action in (Action.REBOOT, Action.HARD_REBOOT):
+            kind = (
+                servers.RebootType.HARD if action is Action.HARD_REBOOT else servers.RebootType.SOFT
+            )
+            return Call(servers.reboot(self._compute, server_id, kind).request_id)
+        created = servers.create_image(self._compute, server_id, image_name, owned_metadata(ref))
+        return Call(created.request_id, created.image_id)
+
+    def arrived(self, action: Action, server_id: str, *, since: datetime) -> str | None:
+        """The request ID of a call of this kind that Nova logged after ``since`` (Nova's clock),
+        or None: the question an operator asks after dying around a call."""
+        wanted = NOVA_ACTION_NAMES[action]
+        for logged in instance_actions.list_actions(self._compute, server_id, changes_since=since):
+            if logged.action == wanted and logged.start_time >= since:
+                return logged.action_request_id
+        return None
+
+    def find_image(self, name: str) -> str | None:
+        try:
+            return images.find(self._cloud.image, name).id
+        except os_errors.NoMatch:
+            return None
+
+    def image_status(self, image_id: str) -> str | None:
+        try:
+            return images.get(self._cloud.image, image_id).status
+        except os_errors.NotFound:
+            return None
+
+    # --- deleting --------------------------------------------------------------------------------
+
+    def delete(self, server_id: str) -> None:
+        with contextlib.suppress(os_errors.NotFound):
+            servers.delete(self._compute, server_id)
+
+    def release(self, ref: InstanceRef, server: Observed) -> None:
+        """Orphan: take the operator's tag and metadata off, leave the server running."""
+        ours = [t for t in server.tags if t.startswith(SERVER_TAG_PREFIX)]
+        try:
+            for tag in ours:
+                servers.delete_tag(self._compute, server.id, tag)
+            for key in owned_metadata(ref):
+                if key in server.metadata:
+                    servers.delete_metadata_item(self._compute, server.id, key)
+        except os_errors.NotFound:
+            pass

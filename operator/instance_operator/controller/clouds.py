@@ -1,0 +1,138 @@
+"""From an Instance's ``cloudCredentialsRef`` to a connected cloud, cached per Secret version.
+
+The Secret is read with ``get`` only (the operator's RBAC allows nothing more on Secrets), cached by
+``resourceVersion``, and re-read by a poller: a rotated Secret is picked up without a restart, and
+an Instance stuck on a bad password is retried as soon as its Secret changes. Clouds are shared by
+credentials (one token and one rate limit for every Instance using the same ones); watchers are
+shared by *project scope*, so two teams' Secrets for the same project do not poll it twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from instance_operator.api.models import CloudCredentialsRef
+from instance_operator.controller.errors import UserError
+from instance_operator.controller.kube import Kube, SecretData
+from instance_operator.controller.reasons import Reason
+from instance_operator.controller.registry import SecretKey
+from instance_operator.openstack.cloud import Cloud, CloudPool
+from instance_operator.openstack.config import CloudConfig, load_clouds_yaml
+
+log = logging.getLogger(__name__)
+
+CLOUDS_KEY = "clouds.yaml"
+
+
+class SecretCache:
+    """The last version of each credentials Secret seen; ``refresh`` re-reads them all."""
+
+    def __init__(self, kube: Kube) -> None:
+        self._kube = kube
+        self._lock = threading.Lock()
+        self._secrets: dict[SecretKey, SecretData | None] = {}
+
+    def get(self, key: SecretKey) -> SecretData | None:
+        with self._lock:
+            if key in self._secrets:
+                return self._secrets[key]
+        secret = self._kube.read_secret(*key)
+        with self._lock:
+            self._secrets[key] = secret
+        return secret
+
+    def refresh(self, keys: set[SecretKey]) -> list[SecretKey]:
+        """Re-read ``keys``; return those whose content (version, or existence) changed."""
+        changed = []
+        for key in keys:
+            try:
+                secret = self._kube.read_secret(*key)
+            except Exception as exc:  # a failed poll changes nothing; the next one retries
+                log.warning("Could not read Secret %s/%s: %s", *key, exc)
+                continue
+            with self._lock:
+                before = self._secrets.get(key, ...)
+                self._secrets[key] = secret
+            if before is ... or _version(before) != _version(secret):
+                changed.append(key)
+        with self._lock:
+            for key in set(self._secrets) - keys:
+                del self._secrets[key]
+        return changed
+
+
+def _version(secret: SecretData | None) -> str | None:
+    return secret.resource_version if secret is not None else None
+
+
+@dataclass(frozen=True)
+class Access:
+    """A connected cloud for one Instance, and the project scope its servers live in."""
+
+    cloud: Cloud
+    #: ``<keystone host>/<region>/<project ID>``: the watcher key, also a metrics label.
+    scope: str
+    cloud_name: str
+
+
+class CloudAccess:
+    def __init__(self, secrets: SecretCache, pool: CloudPool) -> None:
+        self._secrets = secrets
+        self._pool = pool
+        self._lock = threading.Lock()
+        self._configs: dict[tuple[SecretKey, str, str], CloudConfig] = {}
+        self._scopes: dict[str, str] = {}
+
+    def open(self, namespace: str, ref: CloudCredentialsRef) -> Access:
+        """Raises :class:`UserError` for a missing Secret, key or cloud, or a broken clouds.yaml."""
+        key = (namespace, ref.secret_name)
+        secret = self._secrets.get(key)
+        where = f"Secret {namespace}/{ref.secret_name}"
+        if secret is None:
+            raise UserError(
+                Reason.SECRET_NOT_FOUND,
+                f"{where} does not exist. Create it with a {CLOUDS_KEY!r} key holding a clouds.yaml"
+                " (see examples/clouds-secret.yaml); the operator notices within seconds.",
+            )
+        data = secret.data.get(CLOUDS_KEY)
+        if data is None:
+            keys = ", ".join(sorted(secret.data)) or "none"
+            raise UserError(
+                Reason.SECRET_KEY_MISSING, f"{where} has no key {CLOUDS_KEY!r} (its keys: {keys})."
+            )
+        config = self._config(key, secret.resource_version, ref.cloud_name, data, where)
+        cloud = self._pool.get(config)
+        return Access(cloud=cloud, scope=self._scope(config, cloud), cloud_name=ref.cloud_name)
+
+    def _config(
+        self, key: SecretKey, version: str, cloud_name: str, data: bytes, where: str
+    ) -> CloudConfig:
+        cache_key = (key, version, cloud_name)
+        with self._lock:
+            config = self._configs.get(cache_key)
+        if config is None:
+            try:
+                config = load_clouds_yaml(data, cloud_name)
+            except Exception as exc:
+                raise UserError(
+                    Reason.INVALID_CLOUDS_YAML, f"{where}, {CLOUDS_KEY}: {exc}"
+                ) from None
+            with self._lock:
+                self._configs[cache_key] = config
+        return config
+
+    def _scope(self, config: CloudConfig, cloud: Cloud) -> str:
+        """Servers are the project's, whoever asks: the scope is where, not who. Learning the
+        project ID of an application credential takes one authentication, done once per config."""
+        credentials = config.scope_key()
+        with self._lock:
+            scope = self._scopes.get(credentials)
+        if scope is None:
+            host = urlsplit(config.auth.auth_url).netloc
+            scope = f"{host}/{config.region_name or '-'}/{cloud.project_id}"
+            with self._lock:
+                self._scopes[credentials] = scope
+        return scope

@@ -1,0 +1,59 @@
+"""One reconcile pass's working state: the status being built and what to report afterwards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from instance_operator.api.models import ActionStatus
+from instance_operator.api.names import Action
+from instance_operator.controller.conditions import Problem
+from instance_operator.controller.kube import InstanceRef
+from instance_operator.controller.reasons import Reason
+from instance_operator.controller.registry import InstanceView
+
+EventKind = Literal["Normal", "Warning"]
+
+
+@dataclass
+class Pass:
+    view: InstanceView
+    #: The status as it will be written: starts as the last one written, changes as the pass goes.
+    status: dict[str, Any]
+    now: datetime
+    #: Monotonic time the pass started; observations older than our last change are not evidence.
+    started: float
+    activity: Reason | None = None
+    problem: Problem | None = None
+    #: Seconds until this Instance should be looked at again without being asked.
+    requeue: float | None = None
+    #: A call that changes the server was made in this pass; the next one waits for a fresh look.
+    called: bool = False
+    events: list[tuple[EventKind, Reason, str]] = field(default_factory=list)
+
+    @property
+    def ref(self) -> InstanceRef:
+        return self.view.ref
+
+    @property
+    def uid(self) -> str:
+        return self.view.uid
+
+    def record(self, action: Action) -> ActionStatus | None:
+        raw = (self.status.get("actions") or {}).get(action.status_key)
+        return ActionStatus.model_validate(raw) if raw else None
+
+    def set_record(self, action: Action, record: ActionStatus) -> None:
+        actions = dict(self.status.get("actions") or {})
+        actions[action.status_key] = record.model_dump(
+            by_alias=True, exclude_none=True, mode="json"
+        )
+        self.status["actions"] = actions
+
+    def event(self, kind: EventKind, reason: Reason, message: str) -> None:
+        self.events.append((kind, reason, message))
+
+    def soon(self, seconds: float) -> None:
+        """Ask to be looked at again within ``seconds``."""
+        self.requeue = seconds if self.requeue is None else min(self.requeue, seconds)

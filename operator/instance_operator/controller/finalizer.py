@@ -1,0 +1,116 @@
+"""What deleting an Instance does to its server, before kopf removes the finalizer.
+
+``Delete``: delete the server, and report done only when Nova no longer has it (404 or DELETED),
+so that ``kubectl delete --wait`` means the server is gone. ``Orphan``: take the operator's tag and
+metadata off the server and leave it. A server that is already gone is fine either way.
+
+The spec is read leniently here: an Instance with an invalid spec must still be deletable.
+Switching ``deletionPolicy`` to ``Orphan`` releases an Instance whose cloud cannot be reached.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from instance_operator.api.models import CloudCredentialsRef, DeletionPolicy, Phase
+from instance_operator.controller.context import Pass
+from instance_operator.controller.errors import classify
+from instance_operator.controller.phases import is_gone
+from instance_operator.controller.reasons import Reason
+from instance_operator.controller.reconciler import HURRY, Reconciler
+from instance_operator.controller.registry import InstanceView, Registry
+from instance_operator.controller.writer import Recorder, StatusWriter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    done: bool
+    #: Why not done yet (for kopf's retry message and the logs).
+    message: str = ""
+    #: The cloud could not be reached or refused us: worth a slower retry.
+    failed: bool = False
+
+
+class Finalizer:
+    def __init__(
+        self,
+        reconciler: Reconciler,
+        registry: Registry,
+        writer: StatusWriter,
+        recorder: Recorder,
+        *,
+        clock: Callable[[], float],
+    ) -> None:
+        self._reconciler = reconciler
+        self._registry = registry
+        self._writer = writer
+        self._recorder = recorder
+        self._clock = clock
+
+    def finalize(self, uid: str) -> Outcome:
+        view = self._registry.get(uid)
+        if view is None:
+            return Outcome(done=True)
+        policy = _policy(view)
+        try:
+            return self._finalize(view, policy)
+        except Exception as exc:
+            problem = classify(
+                exc, cloud=str(view.spec.get("cloudCredentialsRef", {}).get("cloudName", "?"))
+            )
+            if policy is DeletionPolicy.ORPHAN:
+                message = f"Released without cleaning up the server: {problem.message}"
+                self._recorder.warning(view.ref, Reason.ORPHANED, message)
+                return Outcome(done=True)
+            message = (
+                f"Cannot delete the server yet: {problem.message} To release this Instance without"
+                " deleting its server, set spec.deletionPolicy to Orphan."
+            )
+            self._recorder.warning(view.ref, problem.reason, message)
+            return Outcome(done=False, message=message, failed=True)
+
+    def _finalize(self, view: InstanceView, policy: DeletionPolicy) -> Outcome:
+        credentials = CloudCredentialsRef.model_validate(view.spec.get("cloudCredentialsRef"))
+        _, watcher, actuator = self._reconciler.open(view, credentials)
+        p = Pass(
+            view=view,
+            status=self._writer.current(view),
+            now=datetime.now(UTC),
+            started=self._clock(),
+        )
+        server = self._reconciler.locate(p, watcher, actuator)
+        if server is None or is_gone(server.status):
+            if p.status.get("serverID") and policy is DeletionPolicy.DELETE:
+                self._recorder.normal(
+                    view.ref, Reason.DELETED, f"Server {p.status['serverID']} is deleted."
+                )
+            return Outcome(done=True)
+        if policy is DeletionPolicy.ORPHAN:
+            actuator.release(view.ref, server)
+            self._recorder.normal(
+                view.ref,
+                Reason.ORPHANED,
+                f"Left server {server.name} ({server.id}) running, without the operator's tag.",
+            )
+            return Outcome(done=True)
+        if server.task_state != "deleting":
+            actuator.delete(server.id)
+            self._reconciler.mutated(view.uid)
+            watcher.hurry(HURRY)
+            p.status["phase"] = Phase.DELETING.value
+            p.status["taskState"] = "deleting"
+            self._writer.write(view, p.status)
+            log.info("%s: deleting server %s", view.ref, server.id)
+        return Outcome(done=False, message=f"Waiting for Nova to delete server {server.id}.")
+
+
+def _policy(view: InstanceView) -> DeletionPolicy:
+    try:
+        return DeletionPolicy(view.spec.get("deletionPolicy", DeletionPolicy.DELETE.value))
+    except ValueError:
+        return DeletionPolicy.DELETE

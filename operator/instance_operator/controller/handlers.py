@@ -1,0 +1,84 @@
+"""The kopf side: settings, and handlers that only hand work to the controller.
+
+Create, resume and update share one idempotent function: each asks for a reconcile of the Instance
+and waits for it on the event loop, never on a thread. The handler never fails for a problem with
+the Instance or its cloud (those become conditions and timed retries inside the controller), so
+kopf records the change as handled and does not spend two PATCHes per retry on its progress
+annotations. Only deletion waits with kopf's own ``TemporaryError``, because kopf holds the
+finalizer until the server is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import kopf
+
+from instance_operator.api import names
+from instance_operator.controller.runtime import Controller
+
+log = logging.getLogger(__name__)
+
+#: How long one deletion attempt waits for Nova before kopf retries it.
+DELETE_WAIT = 120.0
+
+
+def settings(*, peering_name: str, priority: int, standalone: bool) -> kopf.OperatorSettings:
+    s = kopf.OperatorSettings()
+    s.persistence.finalizer = names.FINALIZER
+    s.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=names.GROUP)
+    s.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+        prefix=names.GROUP, key="last-handled-configuration"
+    )
+    s.posting.enabled = False  # the controller posts its own Events, with stable reasons
+    s.peering.name = peering_name
+    s.peering.priority = priority
+    s.peering.standalone = standalone
+    s.watching.server_timeout = 600
+    s.watching.client_timeout = 660
+    s.watching.connect_timeout = 30
+    s.networking.request_timeout = 60
+    s.execution.max_workers = 4
+    return s
+
+
+def build_registry(controller: Controller) -> kopf.OperatorRegistry:
+    registry = kopf.OperatorRegistry()
+    resource = (names.GROUP, names.VERSION, names.PLURAL)
+
+    @kopf.on.login(registry=registry)
+    def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+        info: kopf.ConnectionInfo | None = kopf.login_via_client(**kwargs)
+        return info
+
+    @kopf.on.startup(registry=registry)
+    async def startup(**_: Any) -> None:
+        controller.start(asyncio.get_running_loop())
+
+    @kopf.on.cleanup(registry=registry)
+    async def cleanup(**_: Any) -> None:
+        await asyncio.to_thread(controller.stop)
+
+    @kopf.on.event(*resource, registry=registry)
+    def observe(event: kopf.RawEvent, **_: Any) -> None:
+        controller.observe(event.get("type"), event["object"])
+
+    @kopf.on.resume(*resource, registry=registry)
+    @kopf.on.create(*resource, registry=registry)
+    @kopf.on.update(*resource, registry=registry)
+    async def reconcile(uid: str, **_: Any) -> None:
+        await controller.reconcile(uid)
+
+    @kopf.on.delete(*resource, registry=registry)
+    async def finalize(uid: str, **_: Any) -> None:
+        outcome = await controller.finalize(uid, timeout=DELETE_WAIT)
+        if not outcome.done:
+            raise kopf.TemporaryError(outcome.message, delay=60 if outcome.failed else 5)
+
+    @kopf.on.probe(id="pending_reconciles", registry=registry)
+    def pending(**_: Any) -> int:
+        return controller.queue.pending()
+
+    return registry

@@ -1,0 +1,441 @@
+"""One reconcile pass for one Instance: bring its server in line with the spec, mirror it in status.
+
+Called on a worker thread, one Instance at a time, by the work queue (for kopf's create, resume and
+update, and for the watcher's server changes alike), so every path is the same idempotent function:
+it reads the freshest Instance and server, does what is missing, writes status only if it changed,
+and says when to look again. Failures never escape: they become a condition, an Event and a retry
+delay (minutes for what the user must fix, a jittered backoff for the rest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from instance_operator.api.models import (
+    IMMUTABLE_FIELDS,
+    CloudCredentialsRef,
+    InstanceSpec,
+    Phase,
+    PowerPolicy,
+    check_user_data_size,
+)
+from instance_operator.api.names import Action, server_tag
+from instance_operator.api.validation import InvalidSpec, validate_spec
+from instance_operator.controller import conditions, status
+from instance_operator.controller.action_runner import ActionRunner
+from instance_operator.controller.actuator import Actuator
+from instance_operator.controller.clouds import Access, CloudAccess, SecretCache
+from instance_operator.controller.conditions import Health, Problem
+from instance_operator.controller.config import OperatorConfig
+from instance_operator.controller.context import Pass
+from instance_operator.controller.errors import UserError, classify, retry_after
+from instance_operator.controller.observed import Observed
+from instance_operator.controller.phases import is_busy, is_gone, phase_of
+from instance_operator.controller.reasons import Reason
+from instance_operator.controller.registry import InstanceView, Registry
+from instance_operator.controller.resolver import Resolver
+from instance_operator.controller.watcher import ScopeWatcher
+from instance_operator.controller.watchers import Watchers
+from instance_operator.controller.writer import Recorder, StatusWriter
+
+log = logging.getLogger(__name__)
+
+#: How long a pass waits for its scope's first full listing before reading servers one by one.
+SYNC_WAIT = 20.0
+#: How long the watcher polls fast after the operator changed a server.
+HURRY = 60.0
+
+_ACTIVITIES = {
+    Phase.BUILDING: Reason.BUILDING,
+    Phase.REBOOTING: Reason.REBOOTING,
+    Phase.RESIZING: Reason.RESIZING,
+}
+_TASK_ACTIVITIES = {"powering-on": Reason.STARTING, "powering-off": Reason.STOPPING}
+
+#: User errors that something outside the Instance may fix (a flavor added, quota freed), so they
+#: are retried slowly. The others wait for a spec change or a server change to be looked at again.
+RETRIED_USER_ERRORS = frozenset(Reason) - {
+    Reason.INVALID_SPEC,
+    Reason.IMMUTABLE_FIELD_CHANGED,
+    Reason.SERVER_ERROR,
+    Reason.SERVER_LOST,
+    Reason.TRANSIENT_ERROR,
+}
+
+
+def default_server_name(view: InstanceView) -> str:
+    return f"{view.ref.namespace}-{view.ref.name}"[:255]
+
+
+def spec_digests(spec: dict[str, Any]) -> dict[str, str]:
+    """Short digests of the immutable fields as written (absent fields included, as "-")."""
+    out = {}
+    for field in IMMUTABLE_FIELDS:
+        value = spec.get(field)
+        text = (
+            json.dumps(value, sort_keys=True, separators=(",", ":")) if value is not None else "-"
+        )
+        out[field] = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return out
+
+
+class Reconciler:
+    def __init__(
+        self,
+        *,
+        registry: Registry,
+        writer: StatusWriter,
+        recorder: Recorder,
+        access: CloudAccess,
+        secrets: SecretCache,
+        watchers: Watchers,
+        config: OperatorConfig,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._registry = registry
+        self._writer = writer
+        self._recorder = recorder
+        self._access = access
+        self._secrets = secrets
+        self._watchers = watchers
+        self._config = config
+        self._clock = clock
+        self._now = now
+        self._mutated: dict[str, float] = {}
+        self._failures: dict[str, int] = {}
+        self._resolvers: dict[int, Resolver] = {}
+
+    # --- entry points ----------------------------------------------------------------------------
+
+    def reconcile(self, uid: str) -> float | None:
+        view = self._registry.get(uid)
+        if view is None or view.deleting:
+            return None
+        p = Pass(
+            view=view, status=self._writer.current(view), now=self._now(), started=self._clock()
+        )
+        try:
+            spec = validate_spec(view.spec)
+        except InvalidSpec as exc:
+            p.problem = Problem(Reason.INVALID_SPEC, f"The spec is invalid: {exc}", transient=False)
+            return self._settle(p)
+        try:
+            self._live(p, spec)
+        except Exception as exc:
+            self._fail(p, exc, cloud=spec.cloud_credentials_ref.cloud_name)
+        return self._settle(p)
+
+    def forget(self, uid: str) -> None:
+        """The Instance is gone from the cluster: drop what was remembered about it."""
+        self._mutated.pop(uid, None)
+        self._failures.pop(uid, None)
+        self._writer.forget(uid)
+        self._recorder.resolved(uid)
+
+    def mutated(self, uid: str) -> None:
+        self._mutated[uid] = self._clock()
+
+    def last_mutation(self, uid: str) -> float:
+        return self._mutated.get(uid, float("-inf"))
+
+    # --- helpers for the finalizer and the runner -------------------------------------------------
+
+    def open(
+        self, view: InstanceView, credentials: CloudCredentialsRef
+    ) -> tuple[Access, ScopeWatcher, Actuator]:
+        access = self._access.open(view.ref.namespace, credentials)
+        self._registry.assign_scope(view.uid, access.scope)
+        watcher = self._watchers.ensure(access)
+        resolver = self._resolvers.get(id(access.cloud))
+        if resolver is None:
+            resolver = Resolver(access.cloud, ttl=self._config.lookup_cache_ttl)
+            self._resolvers[id(access.cloud)] = resolver
+        return access, watcher, Actuator(access.cloud, resolver)
+
+    def locate(self, p: Pass, watcher: ScopeWatcher, actuator: Actuator) -> Observed | None:
+        """The Instance's server as fresh as the last change made to it: from the watcher when
+        its observation is newer than that change, else asked of Nova; found by tag if the status
+        does not know its ID yet (a create whose ID was never recorded)."""
+        server_id = p.status.get("serverID")
+        if server_id is None:
+            found = watcher.find_by_tag(server_tag(p.uid)) if watcher.synced else None
+            found = (
+                found
+                if found is not None and not is_gone(found.status)
+                else actuator.find(p.uid, self._clock())
+            )
+            if found is not None:
+                p.status["serverID"] = found.id
+                self._registry.link_server(p.uid, found.id)
+                p.event(
+                    "Normal",
+                    Reason.ADOPTED,
+                    f"Found server {found.name} ({found.id}) tagged for this Instance; adopting it.",
+                )
+            return found
+        observed = watcher.observation(server_id)
+        if observed is None or observed.seen_at < self.last_mutation(p.uid):
+            observed = actuator.get(server_id, self._clock())
+            if observed is not None:
+                watcher.record(observed)
+        return observed
+
+    # --- the live Instance -----------------------------------------------------------------------
+
+    def _live(self, p: Pass, spec: InstanceSpec) -> None:
+        _, watcher, actuator = self.open(p.view, spec.cloud_credentials_ref)
+        watcher.wait_synced(SYNC_WAIT)
+        server = self.locate(p, watcher, actuator)
+        if server is None and p.status.get("serverID") is None:
+            self._create(p, spec, watcher, actuator)
+        elif server is None or is_gone(server.status):
+            self._lost(p)
+        else:
+            self._converge(p, spec, watcher, actuator, server)
+
+    def _create(
+        self, p: Pass, spec: InstanceSpec, watcher: ScopeWatcher, actuator: Actuator
+    ) -> None:
+        name = spec.server_name or default_server_name(p.view)
+        server_id = actuator.create(p.ref, spec, name=name, user_data=self._user_data(p.view, spec))
+        self.mutated(p.uid)
+        self._registry.link_server(p.uid, server_id)
+        watcher.hurry(HURRY)
+        p.status.update(
+            serverID=server_id,
+            serverName=name,
+            phase=Phase.BUILDING.value,
+            specDigests=spec_digests(dict(p.view.spec)),
+        )
+        p.activity = Reason.CREATING
+        p.event("Normal", Reason.CREATED, f"Created server {name} ({server_id}).")
+        self._runner(actuator).run(p, None, power_policy=spec.power_state, server_name=name)
+
+    def _user_data(self, view: InstanceView, spec: InstanceSpec) -> bytes | None:
+        if spec.user_data is None:
+            return None
+        if spec.user_data.inline is not None:
+            return spec.user_data.inline.encode()
+        ref = spec.user_data.secret_ref
+        assert ref is not None
+        secret = self._secrets.get((view.ref.namespace, ref.name))
+        where = f"spec.userData.secretRef: Secret {view.ref.namespace}/{ref.name}"
+        if secret is None:
+            raise UserError(Reason.SECRET_NOT_FOUND, f"{where} does not exist.")
+        if ref.key not in secret.data:
+            raise UserError(Reason.SECRET_KEY_MISSING, f"{where} has no key {ref.key!r}.")
+        data = secret.data[ref.key]
+        try:
+            check_user_data_size(data)
+        except ValueError as exc:
+            raise UserError(Reason.USER_DATA_TOO_LARGE, f"{where}: {exc}") from None
+        return data
+
+    def _lost(self, p: Pass) -> None:
+        for key in status.MIRRORED_KEYS:
+            if key not in ("serverID", "serverName"):
+                p.status.pop(key, None)
+        p.status["phase"] = Phase.LOST.value
+        p.problem = Problem(
+            Reason.SERVER_LOST,
+            f"Server {p.status.get('serverID')} no longer exists: it was deleted outside the operator,"
+            " which does not re-create it on its own. Delete this Instance, or delete and re-apply it"
+            " to get a new server.",
+            transient=False,
+        )
+
+    def _converge(
+        self,
+        p: Pass,
+        spec: InstanceSpec,
+        watcher: ScopeWatcher,
+        actuator: Actuator,
+        server: Observed,
+    ) -> None:
+        name = spec.server_name or default_server_name(p.view)
+        self._check_immutable(p)
+        if not is_busy(server.status, server.task_state) and server.status != "ERROR":
+            changed = actuator.converge(p.ref, spec, server, name=name)
+            if changed:
+                p.event("Normal", Reason.UPDATED, f"Updated the server's {', '.join(changed)}.")
+                server = actuator.get(server.id, self._clock()) or server
+                watcher.record(server)
+        self._resize(p, spec, watcher, actuator, server)
+        self._enforce_power(p, spec, watcher, actuator, server)
+        self._mirror(p, actuator, server)
+        self._runner(actuator).run(p, server, power_policy=spec.power_state, server_name=name)
+        if p.called:
+            watcher.hurry(HURRY)
+
+    def _check_immutable(self, p: Pass) -> None:
+        recorded = p.status.get("specDigests")
+        current = spec_digests(dict(p.view.spec))
+        if not recorded:  # a server adopted from an earlier operator version: start from here
+            p.status["specDigests"] = current
+            return
+        changed = [f for f in IMMUTABLE_FIELDS if recorded.get(f) != current[f]]
+        if changed:
+            fields = ", ".join(f"spec.{f}" for f in changed)
+            p.problem = Problem(
+                Reason.IMMUTABLE_FIELD_CHANGED,
+                f"{fields} changed after the server was created and cannot change in place (is the"
+                " CRD up to date?). Revert the change, or create a new Instance; the server is left"
+                " as it is.",
+                transient=False,
+            )
+
+    def _resize(
+        self,
+        p: Pass,
+        spec: InstanceSpec,
+        watcher: ScopeWatcher,
+        actuator: Actuator,
+        server: Observed,
+    ) -> None:
+        wanted = actuator.resolver.flavor(spec.flavor)
+        current = (
+            server.flavor_id == wanted.id if server.flavor_id else server.flavor_name == wanted.name
+        )
+        if server.status == "VERIFY_RESIZE":
+            actuator.confirm_resize(server.id)
+            self.mutated(p.uid)
+            watcher.hurry(HURRY)
+            p.called = True
+            p.activity = Reason.RESIZING
+            if current:
+                p.event("Normal", Reason.RESIZED, f"Resized the server to flavor {wanted.name}.")
+        elif (
+            not current
+            and server.status in ("ACTIVE", "SHUTOFF")
+            and server.task_state is None
+            and not p.called
+        ):
+            actuator.resize(server.id, wanted.id)
+            self.mutated(p.uid)
+            watcher.hurry(HURRY)
+            p.called = True
+            p.activity = Reason.RESIZING
+            p.event("Normal", Reason.RESIZING, f"Resizing the server to flavor {wanted.name}.")
+        elif not current:
+            p.activity = Reason.RESIZING
+
+    def _enforce_power(
+        self,
+        p: Pass,
+        spec: InstanceSpec,
+        watcher: ScopeWatcher,
+        actuator: Actuator,
+        server: Observed,
+    ) -> None:
+        if p.called or server.task_state is not None:
+            return
+        if spec.power_state is PowerPolicy.RUNNING and server.status == "SHUTOFF":
+            actuator.act(Action.START, server.id, image_name="", ref=p.ref)
+            p.event("Normal", Reason.STARTED, "Started the server: spec.powerState is Running.")
+            p.activity = Reason.STARTING
+        elif spec.power_state is PowerPolicy.STOPPED and server.status == "ACTIVE":
+            actuator.act(Action.STOP, server.id, image_name="", ref=p.ref)
+            p.event("Normal", Reason.STOPPED, "Stopped the server: spec.powerState is Stopped.")
+            p.activity = Reason.STOPPING
+        else:
+            return
+        self.mutated(p.uid)
+        watcher.hurry(HURRY)
+        p.called = True
+
+    def _mirror(self, p: Pass, actuator: Actuator, server: Observed) -> None:
+        flavor_id, flavor_name = server.flavor_id, server.flavor_name
+        names = actuator.resolver.flavor_names()
+        if flavor_id is None and flavor_name is not None:
+            flavor_id = next((i for i, n in names.items() if n == flavor_name), None)
+        elif flavor_name is None and flavor_id is not None:
+            flavor_name = names.get(flavor_id)
+        for key in status.MIRRORED_KEYS:
+            if key != "serverID":
+                p.status.pop(key, None)
+        p.status.update(status.mirrored(server, flavor_id=flavor_id, flavor_name=flavor_name))
+        phase = phase_of(server.status, server.task_state)
+        p.activity = (
+            p.activity or _ACTIVITIES.get(phase) or _TASK_ACTIVITIES.get(server.task_state or "")
+        )
+        if phase is Phase.ERROR and p.problem is None:
+            fault = f" Nova's fault: {server.fault_message}" if server.fault_message else ""
+            p.problem = Problem(
+                Reason.SERVER_ERROR,
+                f"The server is in ERROR.{fault} A hard reboot (annotation instance-operator.dev/hard-reboot)"
+                " may recover it; the operator keeps watching.",
+                transient=False,
+            )
+
+    def _runner(self, actuator: Actuator) -> ActionRunner:
+        return ActionRunner(
+            actuator,
+            flush=self._flush,
+            mutated=self.mutated,
+            last_mutation=self.last_mutation,
+            fast_poll=self._config.fast_poll_interval,
+        )
+
+    # --- ending a pass ---------------------------------------------------------------------------
+
+    def _fail(self, p: Pass, exc: Exception, *, cloud: str) -> None:
+        problem = classify(exc, cloud=cloud)
+        p.problem = problem
+        if problem.transient:
+            failures = self._failures.get(p.uid, 0) + 1
+            self._failures[p.uid] = failures
+            backoff = min(
+                self._config.transient_retry_max,
+                self._config.transient_retry_min * 2 ** (failures - 1),
+            )
+            delay = retry_after(exc) or backoff * random.uniform(0.8, 1.2)  # noqa: S311 (jitter, not crypto)
+            p.problem = Problem(
+                problem.reason, f"{problem.message} Retrying in {delay:.0f} s.", transient=True
+            )
+            p.soon(delay)
+            log.warning("%s: %s", p.ref, p.problem.message)
+        elif not isinstance(exc, UserError):
+            log.info("%s: %s", p.ref, problem.message)
+
+    def _flush(self, p: Pass) -> None:
+        """Write the status as it stands (for the write-ahead of an action)."""
+        self._writer.write(p.view, self._with_conditions(p))
+
+    def _with_conditions(self, p: Pass) -> dict[str, Any]:
+        """Every pass ends having looked at the current generation: ``observedGeneration`` says so,
+        and the conditions say with which outcome (kstatus reads them only when the two agree)."""
+        phase_value = p.status.get("phase")
+        phase = Phase(phase_value) if phase_value else Phase.PENDING
+        p.status["phase"] = phase.value
+        p.status["observedGeneration"] = p.view.generation
+        applied = p.activity is None and p.problem is None
+        health = Health(phase=phase, spec_applied=applied, activity=p.activity, problem=p.problem)
+        previous = p.status.get("conditions") or []
+        p.status["conditions"] = conditions.compute(health, p.view.generation, previous, p.now)
+        return p.status
+
+    def _settle(self, p: Pass) -> float | None:
+        if p.problem is None or not p.problem.transient:
+            self._failures.pop(p.uid, None)
+        if p.problem is not None and p.problem.reason in RETRIED_USER_ERRORS:
+            p.soon(self._config.user_error_retry)
+        final = self._with_conditions(p)
+        self._writer.write(p.view, final)
+        for kind, reason, message in p.events:
+            if kind == "Warning":
+                self._recorder.warning(p.ref, reason, message)
+            else:
+                self._recorder.normal(p.ref, reason, message)
+        if p.problem is None:
+            self._recorder.resolved(p.uid)
+        elif not p.problem.transient or self._failures.get(p.uid) == 1:
+            self._recorder.warning(p.ref, p.problem.reason, p.problem.message)
+        return p.requeue

@@ -1,0 +1,200 @@
+"""The controller as one object: the pieces wired together, and the entry points kopf calls.
+
+kopf's handlers (``handlers.py``) stay thin: they hand an Instance's UID to the work queue and
+await the result on the event loop, while the OpenStack and Kubernetes calls run on the queue's
+worker threads. Besides the queue, three background threads belong here: the scope watchers (one
+per cloud scope, see ``watcher.py``), the Secret poller and, with peering, the activity gate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from instance_operator.controller.clouds import CloudAccess, SecretCache
+from instance_operator.controller.config import OperatorConfig
+from instance_operator.controller.finalizer import Finalizer, Outcome
+from instance_operator.controller.kube import Kube
+from instance_operator.controller.peering import ActivityGate
+from instance_operator.controller.reconciler import Reconciler
+from instance_operator.controller.registry import Registry
+from instance_operator.controller.watcher import PollStats, Timing
+from instance_operator.controller.watchers import Watchers
+from instance_operator.controller.workqueue import WorkQueue
+from instance_operator.controller.writer import Recorder, StatusWriter
+from instance_operator.openstack.cloud import CloudPool
+from instance_operator.openstack.metrics import MetricsHook
+from instance_operator.openstack.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Controller:
+    def __init__(
+        self,
+        config: OperatorConfig,
+        kube: Kube,
+        *,
+        gate: ActivityGate | None = None,
+        openstack_metrics: MetricsHook | None = None,
+        polled: Callable[[PollStats], None] = lambda stats: None,
+    ) -> None:
+        self.config = config
+        self.registry = Registry()
+        self.writer = StatusWriter(kube)
+        self.recorder = Recorder(kube)
+        self.secrets = SecretCache(kube)
+        self.gate = gate
+        settings = Settings(
+            rate_limit=config.openstack_rate_limit, concurrency=config.openstack_concurrency
+        )
+        self.clouds = CloudPool(settings, openstack_metrics)
+        self.queue: WorkQueue[str] = WorkQueue(self._process, workers=config.workers)
+        self.watchers = Watchers(
+            self.registry,
+            Timing(config.poll_interval, config.fast_poll_interval, config.resync_interval),
+            enqueue=self.queue.add,
+            active=self.active,
+            polled=polled,
+        )
+        self.reconciler = Reconciler(
+            registry=self.registry,
+            writer=self.writer,
+            recorder=self.recorder,
+            access=CloudAccess(self.secrets, self.clouds),
+            secrets=self.secrets,
+            watchers=self.watchers,
+            config=config,
+        )
+        self.finalizer = Finalizer(
+            self.reconciler, self.registry, self.writer, self.recorder, clock=time.monotonic
+        )
+        self._outcomes: dict[str, Outcome] = {}
+        self._deletions: dict[str, asyncio.Event] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopped = threading.Event()
+        self._poller = threading.Thread(
+            target=self._poll_secrets, name="secret-poller", daemon=True
+        )
+
+    def active(self) -> bool:
+        return self.gate is None or self.gate.active()
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        if self.gate is not None:
+            self.gate.start()
+        self.queue.start()
+        self._poller.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.queue.stop()
+        self.watchers.stop()
+        if self.gate is not None:
+            self.gate.stop()
+        self._poller.join(5)
+        self.clouds.close()
+
+    def became_active(self) -> None:
+        """After a pause another replica may have written status: forget what was written here."""
+        self.writer.reset()
+        for view in self.registry.all():
+            self.queue.add(view.uid)
+
+    # --- what kopf calls (on the event loop) -----------------------------------------------------
+
+    def observe(self, event_type: str | None, body: Mapping[str, Any]) -> None:
+        uid = body.get("metadata", {}).get("uid")
+        if not uid:
+            return
+        if event_type == "DELETED":
+            self.registry.remove(uid)
+            self.queue.forget(uid)
+            self.reconciler.forget(uid)
+            self._outcomes.pop(uid, None)
+            self._deletions.pop(uid, None)
+            self.watchers.prune()
+        else:
+            self.registry.update(body)
+
+    async def reconcile(self, uid: str) -> None:
+        await asyncio.wrap_future(self.queue.submit(uid))
+
+    async def finalize(self, uid: str, *, timeout: float) -> Outcome:
+        """Run the finalizer, then wait (without a thread) for the watcher to see the server go."""
+        event = self._deletions.setdefault(uid, asyncio.Event())
+        event.clear()
+        await asyncio.wrap_future(self.queue.submit(uid))
+        outcome = self._outcomes.get(uid, Outcome(done=False, message="not finalized yet"))
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not outcome.done and not outcome.failed:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                break
+            event.clear()
+            try:
+                await asyncio.wait_for(event.wait(), remaining)
+            except TimeoutError:
+                self.queue.add(uid)  # look once more, directly, before kopf retries
+                break
+            outcome = self._outcomes.get(uid, outcome)
+        return outcome
+
+    # --- the worker threads ----------------------------------------------------------------------
+
+    def _process(self, uid: str) -> float | None:
+        view = self.registry.get(uid)
+        if view is None:
+            return None
+        if not view.deleting:
+            return self.reconciler.reconcile(uid)
+        outcome = self.finalizer.finalize(uid)
+        self._outcomes[uid] = outcome
+        event = self._deletions.get(uid)
+        if event is not None and self._loop is not None:
+            self._loop.call_soon_threadsafe(event.set)
+        return None
+
+    def _poll_secrets(self) -> None:
+        """Secrets can only be read (not watched): re-read those in use, wake their Instances."""
+        while not self._stopped.wait(self.config.secret_poll_interval):
+            if not self.active():
+                continue
+            for key in self.secrets.refresh(self.registry.secrets()):
+                users = self.registry.using_secret(key)
+                if users:
+                    log.info("Secret %s/%s changed: reconciling %d Instance(s)", *key, len(users))
+                for view in users:
+                    self.queue.add(view.uid)
+
+
+def read_peering(
+    custom_api: Any, *, name: str, namespaces: Iterable[str]
+) -> Callable[[], list[Mapping[str, Any]]]:
+    """A reader of kopf's peering object(s) for :class:`ActivityGate`."""
+    spaces = list(namespaces)
+
+    def read() -> list[Mapping[str, Any]]:
+        if not spaces:
+            body = custom_api.get_cluster_custom_object(
+                "kopf.dev", "v1", "clusterkopfpeerings", name
+            )
+            return [body.get("status") or {}]
+        return [
+            (
+                custom_api.get_namespaced_custom_object(
+                    "kopf.dev", "v1", ns, "kopfpeerings", name
+                ).get("status")
+                or {}
+            )
+            for ns in spaces
+        ]
+
+    return read
