@@ -75,6 +75,36 @@ WIDGET_CRD: dict[str, Any] = {
 }
 
 
+def kopf_peering_crd(scope: str, kind: str) -> dict[str, Any]:
+    """kopf's peering CRDs: no status subresource, a status that keeps whatever peers write."""
+    plural = kind.lower() + "s"
+    status = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+    return {
+        "metadata": {"name": f"{plural}.kopf.dev"},
+        "spec": {
+            "scope": scope,
+            "group": "kopf.dev",
+            "names": {"kind": kind, "plural": plural, "singular": kind.lower()},
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {"type": "object", "properties": {"status": status}}
+                    },
+                }
+            ],
+        },
+    }
+
+
+KOPF_PEERING_CRDS = [
+    kopf_peering_crd("Cluster", "ClusterKopfPeering"),
+    kopf_peering_crd("Namespaced", "KopfPeering"),
+]
+
+
 def widget(name: str, size: int = 1, **labels: str) -> dict[str, Any]:
     return {
         "apiVersion": f"{GROUP}/{VERSION}",

@@ -11,7 +11,7 @@ from kubernetes import client
 from kubernetes.client.rest import ApiException
 
 from instance_operator.kubeapi import KubeAPI
-from tests.kubeapi.conftest import GROUP, PLURAL, VERSION, WIDGET_CRD, widget
+from tests.kubeapi.conftest import GROUP, KOPF_PEERING_CRDS, PLURAL, VERSION, WIDGET_CRD, widget
 
 
 def fetch(api: KubeAPI, path: str) -> Any:
@@ -140,41 +140,13 @@ def test_namespace_termination(api: KubeAPI, core: client.CoreV1Api) -> None:
 
 def test_kopf_peering_resources(api: KubeAPI, api_client: client.ApiClient) -> None:
     extensions = client.ApiextensionsV1Api(api_client)
-    for scope, kind in (("Cluster", "ClusterKopfPeering"), ("Namespaced", "KopfPeering")):
-        plural = kind.lower() + "s"
-        extensions.create_custom_resource_definition(
-            {
-                "metadata": {"name": f"{plural}.kopf.dev"},
-                "spec": {
-                    "scope": scope,
-                    "group": "kopf.dev",
-                    "names": {"kind": kind, "plural": plural, "singular": kind.lower()},
-                    "versions": [
-                        {
-                            "name": "v1",
-                            "served": True,
-                            "storage": True,
-                            "schema": {
-                                "openAPIV3Schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "status": {
-                                            "type": "object",
-                                            "x-kubernetes-preserve-unknown-fields": True,
-                                        }
-                                    },
-                                }
-                            },
-                        }
-                    ],
-                },
-            }
-        )
-    resources = {
-        entry["name"]: entry["namespaced"]
-        for entry in fetch(api, "/apis/kopf.dev/v1")[1]["resources"]
+    for crd in KOPF_PEERING_CRDS:
+        extensions.create_custom_resource_definition(copy.deepcopy(crd))
+    resources = fetch(api, "/apis/kopf.dev/v1")[1]["resources"]
+    assert {entry["name"]: entry["namespaced"] for entry in resources} == {
+        "clusterkopfpeerings": False,
+        "kopfpeerings": True,
     }
-    assert resources == {"clusterkopfpeerings": False, "kopfpeerings": True}
     custom = client.CustomObjectsApi(api_client)
     custom.create_cluster_custom_object(
         "kopf.dev", "v1", "clusterkopfpeerings", {"metadata": {"name": "default"}}
@@ -187,6 +159,5 @@ def test_kopf_peering_resources(api: KubeAPI, api_client: client.ApiClient) -> N
         {"status": {"me@host": {"priority": 0}}},
         _content_type="application/merge-patch+json",
     )
-    assert touched["status"] == {
-        "me@host": {"priority": 0}
-    }  # no status subresource: the main endpoint writes it
+    # No status subresource here: the main endpoint writes the status, as kopf expects.
+    assert touched["status"] == {"me@host": {"priority": 0}}

@@ -1,0 +1,78 @@
+"""kubectl against the emulated API, when a kubectl binary is on PATH."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from instance_operator.kubeapi import KubeAPI
+from tests.kubeapi.conftest import GROUP, PLURAL, WIDGET_CRD, widget
+
+KUBECTL = shutil.which("kubectl")
+pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
+
+
+def kubectl(
+    tmp_path: Path, kubeconfig: Path, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    assert KUBECTL is not None
+    command = [
+        KUBECTL,
+        "--kubeconfig",
+        str(kubeconfig),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--request-timeout",
+        "10s",
+        *args,
+    ]
+    return subprocess.run(
+        command, input=stdin, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_apply_get_patch_delete(api: KubeAPI, kubeconfig: Path, tmp_path: Path) -> None:
+    applied = kubectl(tmp_path, kubeconfig, "apply", "-f", "-", stdin=yaml.safe_dump(WIDGET_CRD))
+    assert applied.returncode == 0, applied.stderr
+    waited = kubectl(
+        tmp_path, kubeconfig, "wait", "--for", "condition=established", f"crd/{PLURAL}.{GROUP}"
+    )
+    assert waited.returncode == 0, waited.stderr
+
+    sloppy = widget("w", 2)
+    sloppy["spec"]["unknown"] = True
+    rejected = kubectl(tmp_path, kubeconfig, "apply", "-f", "-", stdin=yaml.safe_dump(sloppy))
+    assert rejected.returncode != 0
+    assert 'unknown field "spec.unknown"' in rejected.stderr  # kubectl asks for strict validation
+
+    invalid = kubectl(
+        tmp_path, kubeconfig, "apply", "-f", "-", stdin=yaml.safe_dump(widget("w", 0))
+    )
+    assert invalid.returncode != 0
+    assert "spec.size" in invalid.stderr
+
+    created = kubectl(
+        tmp_path, kubeconfig, "apply", "-f", "-", stdin=yaml.safe_dump(widget("w", 2))
+    )
+    assert created.returncode == 0, created.stderr
+    again = kubectl(tmp_path, kubeconfig, "apply", "-f", "-", stdin=yaml.safe_dump(widget("w", 2)))
+    assert "unchanged" in again.stdout
+
+    patched = kubectl(
+        tmp_path, kubeconfig, "patch", "wd", "w", "--type", "merge", "-p", '{"spec":{"size":3}}'
+    )
+    assert patched.returncode == 0, patched.stderr
+    shown = json.loads(kubectl(tmp_path, kubeconfig, "get", "widgets", "-o", "json").stdout)
+    assert [(item["metadata"]["name"], item["spec"]["size"]) for item in shown["items"]] == [
+        ("w", 3)
+    ]
+    assert "w" in kubectl(tmp_path, kubeconfig, "get", "wd").stdout
+
+    deleted = kubectl(tmp_path, kubeconfig, "delete", "widget", "w")
+    assert deleted.returncode == 0, deleted.stderr
+    assert api.objects(PLURAL) == []
