@@ -38,6 +38,15 @@ WIDGET_CRD: dict[str, Any] = {
                 "served": True,
                 "storage": True,
                 "subresources": {"status": {}},
+                "additionalPrinterColumns": [
+                    {"name": "Size", "type": "integer", "jsonPath": ".spec.size"},
+                    {
+                        "name": "Ready",
+                        "type": "string",
+                        "jsonPath": '.status.conditions[?(@.type=="Ready")].status',
+                    },
+                    {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+                ],
                 "schema": {
                     "openAPIV3Schema": {
                         "type": "object",
@@ -106,10 +115,13 @@ KOPF_PEERING_CRDS = [
 
 
 def widget(name: str, size: int = 1, **labels: str) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name}
+    if labels:
+        metadata["labels"] = dict(labels)
     return {
         "apiVersion": f"{GROUP}/{VERSION}",
         "kind": "Widget",
-        "metadata": {"name": name, "labels": dict(labels)},
+        "metadata": metadata,
         "spec": {"size": size},
     }
 

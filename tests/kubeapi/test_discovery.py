@@ -161,3 +161,39 @@ def test_kopf_peering_resources(api: KubeAPI, api_client: client.ApiClient) -> N
     )
     # No status subresource here: the main endpoint writes the status, as kopf expects.
     assert touched["status"] == {"me@host": {"priority": 0}}
+
+
+@pytest.mark.usefixtures("crd")
+def test_tables_for_kubectl_get(api: KubeAPI, custom: client.CustomObjectsApi) -> None:
+    custom.create_namespaced_custom_object(GROUP, VERSION, "default", PLURAL, widget("w", 3))
+    custom.patch_namespaced_custom_object_status(
+        GROUP,
+        VERSION,
+        "default",
+        PLURAL,
+        "w",
+        {
+            "status": {
+                "conditions": [
+                    {"type": "Seen", "status": "False"},
+                    {"type": "Ready", "status": "True"},
+                ]
+            }
+        },
+        _content_type="application/merge-patch+json",
+    )
+    accept = {"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"}
+    url = f"{api.url}/apis/{GROUP}/{VERSION}/namespaces/default/{PLURAL}"
+    table = requests.get(url, headers=accept, timeout=5).json()
+    assert table["kind"] == "Table"
+    assert [column["name"] for column in table["columnDefinitions"]] == [
+        "Name",
+        "Size",
+        "Ready",
+        "Age",
+    ]
+    [row] = table["rows"]
+    assert row["cells"][:3] == ["w", 3, "True"]
+    assert row["cells"][3].endswith("s")  # an age, as the API server renders dates
+    assert row["object"]["metadata"]["name"] == "w"
+    assert requests.get(url, timeout=5).json()["kind"] == "WidgetList"

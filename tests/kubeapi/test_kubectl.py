@@ -71,7 +71,9 @@ def test_apply_get_patch_delete(api: KubeAPI, kubeconfig: Path, tmp_path: Path) 
     assert [(item["metadata"]["name"], item["spec"]["size"]) for item in shown["items"]] == [
         ("w", 3)
     ]
-    assert "w" in kubectl(tmp_path, kubeconfig, "get", "wd").stdout
+    table = kubectl(tmp_path, kubeconfig, "get", "wd").stdout.splitlines()
+    assert table[0].split() == ["NAME", "SIZE", "READY", "AGE"]
+    assert table[1].split()[:2] == ["w", "3"]
 
     deleted = kubectl(tmp_path, kubeconfig, "delete", "widget", "w")
     assert deleted.returncode == 0, deleted.stderr

@@ -53,17 +53,19 @@ def admit(
 
 
 def _check_meta(rtype: ResourceType, meta: dict[str, Any]) -> None:
+    """Typed ObjectMeta fields; empty ones vanish, as ``omitempty`` makes them on a real server."""
+    cannot = f"{rtype.kind} in version {rtype.version!r} cannot be handled as a {rtype.kind}"
     for field in ("labels", "annotations"):
         value = meta.get(field)
-        if value is None:
-            continue
-        if not isinstance(value, dict) or not all(isinstance(item, str) for item in value.values()):
-            raise errors.bad_request(
-                f"{rtype.kind} in version {rtype.version!r} cannot be handled as a {rtype.kind}: "
-                f"metadata.{field} must map strings to strings"
-            )
+        if value is not None and (
+            not isinstance(value, dict) or not all(isinstance(item, str) for item in value.values())
+        ):
+            raise errors.bad_request(f"{cannot}: metadata.{field} must map strings to strings")
     finalizers = meta.get("finalizers")
     if finalizers is not None and (
         not isinstance(finalizers, list) or not all(isinstance(item, str) for item in finalizers)
     ):
-        raise errors.bad_request(f"{rtype.kind}: metadata.finalizers must be a list of strings")
+        raise errors.bad_request(f"{cannot}: metadata.finalizers must be a list of strings")
+    for field in ("labels", "annotations", "finalizers", "ownerReferences"):
+        if field in meta and not meta[field]:
+            del meta[field]

@@ -125,6 +125,7 @@ def served_types(crd: dict[str, Any]) -> list[ResourceType]:
                 custom=True,
                 schema=StructuralSchema(schema) if schema is not None else None,
                 crd=crd["metadata"]["name"],
+                printer_columns=tuple(version.get("additionalPrinterColumns") or ()),
             )
         )
     return rtypes

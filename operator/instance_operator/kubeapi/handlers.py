@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from instance_operator.kubeapi import errors, routing, watch
+from instance_operator.kubeapi import errors, routing, tables, watch
 from instance_operator.kubeapi.collection import Stored
 from instance_operator.kubeapi.counters import Counters
 from instance_operator.kubeapi.faults import Fault, Faults
@@ -70,6 +70,8 @@ class ResourceHandler:
         assert name is not None
         if verb == "get":
             stored = store.get(rtype, namespace, name)
+            if tables.wants_table(request.headers.get("Accept", "")):
+                return web.json_response(tables.render(rtype, [stored], {})), stored
         elif verb == "update":
             stored = store.update(
                 rtype, namespace, name, body, subresource=target.subresource, strict=strict
@@ -126,6 +128,8 @@ class ResourceHandler:
             meta["continue"] = page.continue_token
         if page.remaining is not None:
             meta["remainingItemCount"] = page.remaining
+        if tables.wants_table(request.headers.get("Accept", "")):
+            return web.json_response(tables.render(rtype, page.items, meta))
         head = json.dumps(
             {"kind": f"{rtype.kind}List", "apiVersion": rtype.api_version, "metadata": meta}
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import Any
 
 from instance_operator.kubeapi.schema import StructuralSchema
 
@@ -40,6 +41,8 @@ class ResourceType:
     field_labels: frozenset[str] = COMMON_FIELDS
     #: The CRD that serves it; ``None`` for built-ins.
     crd: str | None = None
+    #: ``additionalPrinterColumns`` of the CRD version, for ``kubectl get`` tables.
+    printer_columns: tuple[dict[str, Any], ...] = dataclasses.field(default=(), compare=False)
 
     @property
     def api_version(self) -> str:

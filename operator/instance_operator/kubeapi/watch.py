@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
-from instance_operator.kubeapi import errors
+from instance_operator.kubeapi import errors, tables
 from instance_operator.kubeapi.collection import Change, Stored
 from instance_operator.kubeapi.resources import ResourceType
 from instance_operator.kubeapi.selectors import FieldSelector, LabelSelector
@@ -33,11 +33,15 @@ class Watcher:
         namespace: str | None,
         labels: LabelSelector,
         fields: FieldSelector,
+        *,
+        table: bool = False,
     ) -> None:
         self.rtype = rtype
         self.namespace = namespace
         self.labels = labels
         self.fields = fields
+        #: kubectl's ``get --watch`` wants each object as a one-row Table.
+        self.table = table
         self.queue: asyncio.Queue[bytes | None] = asyncio.Queue()
 
     def selects(self, stored: Stored) -> bool:
@@ -60,7 +64,11 @@ class Watcher:
         self.send(kind, change.new)
 
     def send(self, kind: str, stored: Stored) -> None:
-        raw = stored.as_version(self.rtype.api_version)
+        if self.table:
+            meta = {"resourceVersion": str(stored.rv)}
+            raw = json.dumps(tables.render(self.rtype, [stored], meta)).encode()
+        else:
+            raw = stored.as_version(self.rtype.api_version)
         self.queue.put_nowait(b'{"type":"' + kind.encode() + b'","object":' + raw + b"}\n")
 
     def bookmark(self, rv: int, *, initial_end: bool = False) -> None:
@@ -85,7 +93,8 @@ async def serve(
     bookmark_interval: float,
 ) -> web.StreamResponse:
     query = request.query
-    watcher = Watcher(rtype, namespace, labels, fields)
+    table = tables.wants_table(request.headers.get("Accept", ""))
+    watcher = Watcher(rtype, namespace, labels, fields, table=table)
     bookmarks = query.get("allowWatchBookmarks") == "true"
     timeout = _seconds(query, "timeoutSeconds")
     coll = store.collection(rtype)
