@@ -83,6 +83,20 @@ def test_errors_hangs_and_latency(api: KubeAPI, custom: client.CustomObjectsApi)
         api.faults.inject("latency")
 
 
+def test_a_rate_fails_a_fraction(api: KubeAPI, core: client.CoreV1Api) -> None:
+    api.faults.inject("error", verbs=["create"], resource="configmaps", rate=0.5)
+    statuses = []
+    for index in range(200):
+        try:
+            core.create_namespaced_config_map("default", {"metadata": {"name": f"c{index}"}})
+        except ApiException as error:
+            statuses.append(error.status)
+    failed = len(statuses)
+    assert set(statuses) == {500}
+    assert 50 < failed < 150  # 100 expected; this band is more than 7 standard deviations wide
+    assert len(api.objects("configmaps", "default")) == 200 - failed
+
+
 def test_counters_by_verb_resource_subresource_namespace(
     api: KubeAPI, core: client.CoreV1Api
 ) -> None:

@@ -329,3 +329,52 @@ def test_builtin_secrets(core: client.CoreV1Api) -> None:
     with pytest.raises(ApiException) as caught:
         core.read_namespaced_secret("s", "default")
     assert caught.value.status == 404
+
+
+def test_schema_extensions_nullable_and_int_or_string(api_client: client.ApiClient) -> None:
+    port = {"x-kubernetes-int-or-string": True}
+    note = {"type": "string", "nullable": True}
+    crd = {
+        "metadata": {"name": f"gadgets.{GROUP}"},
+        "spec": {
+            "group": GROUP,
+            "scope": "Cluster",
+            "names": {"plural": "gadgets", "kind": "Gadget"},
+            "versions": [
+                {
+                    "name": VERSION,
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "properties": {
+                                "spec": {
+                                    "type": "object",
+                                    "properties": {"port": port, "note": note},
+                                }
+                            },
+                        }
+                    },
+                }
+            ],
+        },
+    }
+    client.ApiextensionsV1Api(api_client).create_custom_resource_definition(crd)
+    custom = client.CustomObjectsApi(api_client)
+
+    def make(name: str, spec: dict[str, Any]) -> Any:
+        body = {
+            "apiVersion": f"{GROUP}/{VERSION}",
+            "kind": "Gadget",
+            "metadata": {"name": name},
+            "spec": spec,
+        }
+        return custom.create_cluster_custom_object(GROUP, VERSION, "gadgets", body)
+
+    assert make("a", {"port": 80, "note": None})["spec"] == {"port": 80, "note": None}
+    assert make("b", {"port": "http"})["spec"] == {"port": "http"}
+    with pytest.raises(ApiException) as caught:
+        make("c", {"port": 1.5})
+    assert caught.value.status == 422
+    assert "namespace" not in make("d", {})["metadata"]  # cluster-scoped
