@@ -54,6 +54,8 @@ class Token:
     catalog: Catalog
     #: ``time.monotonic()`` value at which the token expires.
     deadline: float
+    #: Seconds the token was issued for.
+    lifetime: float
 
     @property
     def project_id(self) -> str | None:
@@ -61,6 +63,11 @@ class Token:
 
     def seconds_left(self, now: float | None = None) -> float:
         return self.deadline - (time.monotonic() if now is None else now)
+
+    def due_for_refresh(self, margin: float) -> bool:
+        """Whether to re-authenticate: ``margin`` seconds before expiry, or half-way through
+        for tokens that live shorter than twice the margin (else every call would refresh)."""
+        return self.seconds_left() <= min(margin, self.lifetime / 2)
 
 
 def identity_v3_url(auth_url: str) -> str:
@@ -140,6 +147,7 @@ def authenticate(transport: Transport, auth: AuthConfig) -> Token:
         body=body,
         catalog=Catalog(services=body.catalog),
         deadline=sent + lifetime,
+        lifetime=lifetime,
     )
 
 

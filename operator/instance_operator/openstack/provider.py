@@ -112,7 +112,7 @@ class Provider:
 
     def _usable_state(self) -> _AuthState:
         state = self._state
-        if state.token is not None and state.token.seconds_left() > self.settings.reauth_margin:
+        if state.token is not None and not state.token.due_for_refresh(self.settings.reauth_margin):
             return state
         return self._reauthenticate(state)
 

@@ -1,14 +1,14 @@
 """A client-side rate limit and concurrency cap per endpoint.
 
 So a burst of reconciles cannot flood a cloud: every request to one endpoint (scheme, host, port)
-first takes one of ``concurrency`` slots, then waits for its turn in a token bucket of ``rate``
-requests per second that may burst up to one second's worth. urllib3's retries take a fresh turn
-too (see ``retry.py``), so the limit counts what the cloud really receives.
+first takes one of ``concurrency`` slots, then waits for its turn: turns are ``1/rate`` seconds
+apart, with no burst allowance, so no one-second window ever holds more than ``rate`` requests
+(a token bucket that allows bursts lets a window see up to twice the rate). urllib3's retries
+take a fresh turn too (see ``retry.py``), so the limit counts what the cloud really receives.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 
 class RateLimiter:
-    """A thread-safe token bucket that makes callers wait rather than fail.
+    """Thread-safe evenly spaced turns; callers wait rather than fail.
 
     Each call reserves the next free moment under a lock and sleeps outside it, so waiting
     callers never hold the lock and are served in the order they asked.
@@ -30,7 +30,6 @@ class RateLimiter:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._interval = 1.0 / rate
-        self._burst = max(1, math.ceil(rate))
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -40,9 +39,8 @@ class RateLimiter:
         """Wait for a turn; returns the seconds waited."""
         with self._lock:
             now = self._clock()
-            theoretical = max(self._next, now)
-            start = max(now, theoretical - (self._burst - 1) * self._interval)
-            self._next = theoretical + self._interval
+            start = max(self._next, now)
+            self._next = start + self._interval
         wait = start - now
         if wait > 0:
             self._sleep(wait)

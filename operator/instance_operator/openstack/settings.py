@@ -43,7 +43,8 @@ class Settings(BaseModel):
     rate_limit: float | None = Field(default=10.0, gt=0)
     #: Requests that may be in flight to one endpoint at once; also its connection pool size.
     concurrency: int = Field(default=8, ge=1)
-    #: Re-authenticate when the token has fewer than this many seconds left.
+    #: Re-authenticate when the token has fewer than this many seconds left (or, for tokens
+    #: issued for less than twice this, when half their lifetime is gone).
     reauth_margin: float = Field(default=120.0, ge=0)
     #: After a failed authentication, callers get the same error for this many seconds instead
     #: of asking Keystone again (a bad password retried by every worker can lock the account).

@@ -115,7 +115,7 @@ class Transport:
         method = method.upper()
         repeatable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         self._ensure_adapter(url)
-        log.debug("REQ %s %s %s", method, url, _masked(headers))
+        log.debug("REQ %s %s %s %s", method, url, params or "", _masked(headers))
         started = time.monotonic()
         status: int | None = None
         retries = 0

@@ -1,0 +1,204 @@
+"""Over HTTP against the simulator: the auth flows, re-authentication on expiry and on 401
+(one for all concurrent callers), catalog errors and microversion negotiation."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import pytest
+from pydantic import SecretStr
+
+from instance_operator.openstack import errors
+from instance_operator.openstack.compute import flavors, servers
+from instance_operator.openstack.config import CloudConfig, TokenAuth, load_clouds_yaml
+from instance_operator.openstack.microversion import Microversion
+from instance_operator.openstack.settings import Settings
+from instance_operator.simulator import Simulator, SimulatorConfig
+from instance_operator.simulator.config import Microversions
+from tests.openstack.conftest import FAST, MakeCloud
+
+TOKENS = "/v3/auth/tokens"
+
+
+def _token_posts(sim: Simulator, status: int | None = None) -> int:
+    return sim.counters.count(service="identity", method="POST", path=TOKENS, status=status)
+
+
+def test_password_application_credential_and_token_auth(
+    sim: Simulator, make_cloud: MakeCloud
+) -> None:
+    password = make_cloud()
+    assert password.project_id
+    assert password.provider.token().body.methods == ["password"]
+    app = make_cloud(
+        load_clouds_yaml(sim.clouds_yaml("app", application_credential="demo-app"), "app")
+    )
+    assert app.provider.token().body.methods == ["application_credential"]
+    assert app.project_id != password.project_id  # the credential's owner is in project demo
+    token = password.provider.token()
+    rescoped = make_cloud(
+        CloudConfig(
+            name="tok",
+            auth_type="token",
+            auth=TokenAuth(
+                auth_url=sim.auth_url,
+                token=SecretStr(token.value.get_secret_value()),
+                project_id=password.project_id,
+            ),
+        )
+    )
+    assert rescoped.provider.token().body.methods == ["token"]
+    assert list(flavors.list_flavors(rescoped.compute))
+
+
+def test_wrong_password_fails_once_for_a_while(
+    sim: Simulator, make_cloud: MakeCloud, sim_config: CloudConfig
+) -> None:
+    secret = "not-the-password"
+    auth = sim_config.auth.model_copy(update={"password": SecretStr(secret)})
+    cloud = make_cloud(sim_config.model_copy(update={"auth": auth}))
+    for _ in range(5):
+        with pytest.raises(errors.AuthenticationFailed) as caught:
+            _ = cloud.compute
+        assert secret not in str(caught.value)
+        assert caught.value.request_id
+    assert _token_posts(sim, 401) == 1  # the failure is handed out again, Keystone asked once
+
+
+def test_reauthentication_before_expiry(sim: Simulator, make_cloud: MakeCloud) -> None:
+    sim.faults.set(token_ttl=1.0)
+    cloud = make_cloud()
+    compute = cloud.compute
+    deadline = time.monotonic() + 1.6
+    calls = 0
+    while time.monotonic() < deadline:
+        list(flavors.list_flavors(compute))
+        calls += 1
+        time.sleep(0.05)
+    assert calls > 10
+    assert 3 <= _token_posts(sim, 201) <= 5  # refreshed half-way through each 1 s token
+    assert sim.counters.count(service="compute", status=401) == 0
+
+
+def test_reauthentication_on_401_is_shared(sim: Simulator, make_cloud: MakeCloud) -> None:
+    cloud = make_cloud()
+    compute = cloud.compute
+    assert _token_posts(sim) == 1
+    sim.expire_tokens()
+    barrier = threading.Barrier(12)
+    failures: list[BaseException] = []
+
+    def worker() -> None:
+        barrier.wait()
+        try:
+            list(flavors.list_flavors(compute))
+        except BaseException as exc:  # collected for the assertion below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert _token_posts(sim) == 2  # one re-authentication for all twelve threads
+    assert sim.counters.count(service="compute", status=401) >= 1
+
+
+def test_a_401_after_reauthentication_is_raised(
+    sim: Simulator, make_cloud: MakeCloud, sim_config: CloudConfig
+) -> None:
+    cloud = make_cloud()
+    compute = cloud.compute
+    sim.expire_tokens()
+    sim.faults.set(token_ttl=0.0)  # every new token is born expired
+    with pytest.raises(errors.Unauthorized):
+        servers.get(compute, "x")
+    assert _token_posts(sim) >= 2
+
+
+def test_catalog_errors(sim: Simulator, make_cloud: MakeCloud, sim_config: CloudConfig) -> None:
+    cloud = make_cloud()
+    with pytest.raises(errors.ServiceNotFound) as missing:
+        cloud.provider.endpoint("volumev3")
+    assert {"compute", "identity", "image", "network"} <= {
+        a.split(" ")[0] for a in missing.value.available
+    }
+    elsewhere = make_cloud(sim_config.model_copy(update={"region_name": "RegionTwo"}))
+    with pytest.raises(errors.EndpointNotFound) as region:
+        _ = elsewhere.compute
+    assert "RegionOne/public" in region.value.available
+    assert type(region.value) is errors.EndpointNotFound
+
+
+def test_compute_url_with_project_id() -> None:
+    config = SimulatorConfig(compute_url_with_project_id=True)
+    with Simulator(config).running() as sim:
+        cloud_config = load_clouds_yaml(sim.clouds_yaml(cloud_name="s"), "s")
+        from instance_operator.openstack.cloud import connect
+
+        cloud = connect(cloud_config, FAST)
+        try:
+            assert cloud.compute.endpoint.endswith(f"/{cloud.project_id}")
+            assert cloud.compute.microversion == Microversion(2, 104)
+            assert list(flavors.list_flavors(cloud.compute))
+        finally:
+            cloud.close()
+
+
+@pytest.mark.parametrize(
+    ("server_max", "pinned", "expected"),
+    [("2.104", None, "2.104"), ("2.79", None, "2.79"), ("2.104", "2.60", "2.60")],
+)
+def test_microversion_negotiation(server_max: str, pinned: str | None, expected: str) -> None:
+    config = SimulatorConfig(microversions=Microversions(max=server_max))
+    with Simulator(config).running() as sim:
+        cloud_config = load_clouds_yaml(sim.clouds_yaml(cloud_name="s"), "s")
+        if pinned:
+            cloud_config = cloud_config.model_copy(
+                update={"compute_api_version": Microversion.parse(pinned)}
+            )
+        from instance_operator.openstack.cloud import connect
+
+        cloud = connect(cloud_config, FAST)
+        try:
+            assert str(cloud.compute.microversion) == expected
+            answer = cloud.compute.get(servers.urls.servers())
+            assert answer.headers["OpenStack-API-Version"] == f"compute {expected}"
+            assert answer.headers["X-OpenStack-Nova-API-Version"] == expected
+        finally:
+            cloud.close()
+
+
+def test_microversion_below_the_floor_is_refused() -> None:
+    config = SimulatorConfig(microversions=Microversions(max="2.51"))
+    with Simulator(config).running() as sim:
+        from instance_operator.openstack.cloud import connect
+
+        cloud = connect(load_clouds_yaml(sim.clouds_yaml(cloud_name="s"), "s"), FAST)
+        try:
+            with pytest.raises(errors.MicroversionUnsupported, match=r"2\.51.*2\.52"):
+                _ = cloud.compute
+        finally:
+            cloud.close()
+
+
+def test_debug_log_masks_the_token(
+    sim: Simulator, make_cloud: MakeCloud, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="instance_operator.openstack")
+    cloud = make_cloud()
+    list(flavors.list_flavors(cloud.compute))
+    token = cloud.provider.token().value.get_secret_value()
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert "'X-Auth-Token': '***'" in text
+    assert token not in text
+    assert "admin" not in text.replace("/admin", "")  # the password ("admin") is never logged
+    assert "REQ POST" in text
+
+
+def test_settings_are_validated() -> None:
+    with pytest.raises(ValueError, match="rate_limit"):
+        Settings(rate_limit=0)

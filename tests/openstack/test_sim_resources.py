@@ -1,0 +1,228 @@
+"""Over HTTP against the simulator: every resource call, lazy pagination over 2,500 servers,
+every error shape, and ``check-cloud``."""
+
+from __future__ import annotations
+
+import io
+import itertools
+from argparse import Namespace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from instance_operator.openstack import errors
+from instance_operator.openstack.check_cloud import run
+from instance_operator.openstack.compute import flavors, instance_actions, keypairs, servers
+from instance_operator.openstack.compute.servers import (
+    CreateOpts,
+    ListOpts,
+    NetworkSpec,
+    RebootType,
+)
+from instance_operator.openstack.image import images
+from instance_operator.openstack.network import networks, ports, security_groups
+from instance_operator.openstack.transport import error_for
+from instance_operator.simulator import Simulator
+from tests.openstack.conftest import MakeCloud
+
+DETAIL = "/v2.1/servers/detail"
+
+
+def _wait(compute: object, server_id: str, status: str) -> servers.Server:
+    return servers.wait_for_status(compute, server_id, status, timeout=20, interval=0.05)  # type: ignore[arg-type]
+
+
+def test_pagination_over_2500_servers_is_lazy(sim: Simulator, make_cloud: MakeCloud) -> None:
+    made = set(sim.servers.create(2500))
+    compute = make_cloud().compute
+    first = list(itertools.islice(servers.list_detail(compute), 10))
+    assert len(first) == 10
+    assert sim.counters.count(path=DETAIL) == 1
+    listed = [s.id for s in servers.list_detail(compute)]
+    assert len(listed) == 2500
+    assert set(listed) == made
+    pages = sim.counters.count(path=DETAIL) - 1
+    assert pages == 3  # Nova's page size: 1000
+    small = [s.id for s in servers.list_detail(compute, ListOpts(limit=500))]
+    assert small == listed
+    assert sim.counters.count(path=DETAIL) - 1 - pages in (5, 6)
+
+
+def test_server_calls(sim: Simulator, make_cloud: MakeCloud) -> None:
+    cloud = make_cloud()
+    compute = cloud.compute
+    flavor = flavors.find(compute, "m1.nano")
+    image = images.find(cloud.image, sim.config.images[0].name)
+    network = networks.find(cloud.network, sim.config.networks[0].name)
+    keypair = keypairs.get(compute, sim.config.keypairs[0].name)
+    group = security_groups.find(cloud.network, "default", project_id=cloud.project_id)
+    assert group.name == "default"
+    before = datetime.now(UTC) - timedelta(seconds=2)
+    created = servers.create(
+        compute,
+        CreateOpts(
+            name="web-1",
+            flavor_ref=flavor.id,
+            image_ref=image.id,
+            networks=[NetworkSpec(uuid=network.id)],
+            key_name=keypair.name,
+            security_groups=["default"],
+            availability_zone="nova",
+            user_data=b"#cloud-config\n",
+            metadata={"instance-operator.dev:name": "web-1"},
+            tags=["iop-uid-1"],
+        ),
+    )
+    server = _wait(compute, created.id, "ACTIVE")
+    assert server.key_name == keypair.name
+    assert server.tags == ["iop-uid-1"]
+    assert server.availability_zone == "nova"
+    assert network.name in server.addresses
+    attached = list(ports.list_ports(cloud.network, device_id=created.id))
+    assert len(attached) == 1
+    assert ports.get(cloud.network, attached[0].id).network_id == network.id
+    assert networks.get(cloud.network, network.id).name == network.name
+    assert [g.name for g in servers.list_security_groups(compute, created.id)] == ["default"]
+    assert [s.id for s in servers.list_detail(compute, ListOpts(tags_any=["iop-uid-1", "x"]))] == [
+        created.id
+    ]
+
+    stop = servers.stop(compute, created.id)
+    _wait(compute, created.id, "SHUTOFF")
+    with pytest.raises(errors.Conflict):
+        servers.reboot(compute, created.id)
+    servers.start(compute, created.id)
+    _wait(compute, created.id, "ACTIVE")
+    servers.reboot(compute, created.id, RebootType.HARD)
+    _wait(compute, created.id, "ACTIVE")
+    resize = servers.resize(compute, created.id, flavors.find(compute, "m1.tiny").id)
+    _wait(compute, created.id, "VERIFY_RESIZE")
+    servers.confirm_resize(compute, created.id)
+    assert _wait(compute, created.id, "ACTIVE").flavor_name == "m1.tiny"
+
+    assert servers.replace_metadata(compute, created.id, {"a": "1"}) == {"a": "1"}
+    assert servers.set_metadata_items(compute, created.id, {"b": "2"}) == {"a": "1", "b": "2"}
+    servers.delete_metadata_item(compute, created.id, "a")
+    assert servers.get_metadata(compute, created.id) == {"b": "2"}
+    assert servers.replace_tags(compute, created.id, ["iop-uid-1", "z"]) == ["iop-uid-1", "z"]
+    servers.add_tag(compute, created.id, "y")
+    servers.delete_tag(compute, created.id, "z")
+    assert sorted(servers.list_tags(compute, created.id)) == ["iop-uid-1", "y"]
+    assert servers.update_name(compute, created.id, "web-2").name == "web-2"
+
+    extra = security_groups.list_security_groups(cloud.network, project_id=cloud.project_id)
+    assert [g.name for g in extra] == ["default"]
+    servers.remove_security_group(compute, created.id, "default")
+    assert servers.list_security_groups(compute, created.id) == []
+    servers.add_security_group(compute, created.id, "default")
+
+    snapshot = servers.create_image(compute, created.id, "web-snap", {"k": "v"})
+    assert images.get(cloud.image, snapshot.image_id).status in {"queued", "saving", "active"}
+    active = images.wait_for_status(cloud.image, snapshot.image_id, timeout=20, interval=0.05)
+    assert active.name == "web-snap"
+
+    actions = {
+        a.action_request_id: a.action for a in instance_actions.list_actions(compute, created.id)
+    }
+    assert actions[created.request_id] == "create"
+    assert actions[stop.request_id] == "stop"
+    assert actions[resize.request_id] == "resize"
+    assert instance_actions.get_action(compute, created.id, stop.request_id).action == "stop"
+
+    servers.delete(compute, created.id)
+    servers.wait_for_delete(compute, created.id, timeout=20, interval=0.05)
+    changed = {s.id: s.status for s in servers.list_detail(compute, ListOpts(changes_since=before))}
+    assert changed[created.id] == "DELETED"
+
+
+def test_failed_build_is_resource_failed(sim: Simulator, make_cloud: MakeCloud) -> None:
+    compute = make_cloud().compute
+    sim.faults.set(error_next_builds=1)
+    created = servers.create(
+        compute,
+        CreateOpts(
+            name="doomed",
+            flavor_ref=sim.config.flavors[0].id,
+            image_ref=sim.config.images[0].id,
+            networks="none",
+        ),
+    )
+    with pytest.raises(errors.ResourceFailed, match="No valid host") as caught:
+        _wait(compute, created.id, "ACTIVE")
+    assert caught.value.status == "ERROR"
+    server = servers.get(compute, created.id)
+    assert server.fault is not None
+    assert server.fault.code in (500, 400)
+
+
+def test_error_shapes(sim: Simulator, make_cloud: MakeCloud) -> None:
+    cloud = make_cloud()
+    compute = cloud.compute
+    with pytest.raises(errors.NotFound) as nova:
+        servers.get(compute, "9fcbfa18-10c7-4959-b2c0-a355d92e4ebf")
+    assert (nova.value.fault, nova.value.request_id is not None) == ("itemNotFound", True)
+    with pytest.raises(errors.BadRequest, match="Flavor nonexistent-flavor could not be found"):
+        servers.create(
+            compute,
+            CreateOpts(
+                name="x",
+                flavor_ref="nonexistent-flavor",
+                image_ref=sim.config.images[0].id,
+                networks="none",
+            ),
+        )
+    with pytest.raises(errors.NotFound) as glance:
+        images.get(cloud.image, "1bd6158e-8928-4af4-bc90-fd78c651b170")
+    assert glance.value.message.startswith("No image found with ID")
+    with pytest.raises(errors.NotFound) as neutron:
+        networks.get(cloud.network, "nope")
+    assert neutron.value.fault == "NeutronError"
+    with pytest.raises(errors.NoMatch):
+        flavors.find(compute, "m9.huge")
+    with pytest.raises(errors.NotFound):
+        keypairs.get(compute, "nope")
+
+    token = cloud.provider.token().value.get_secret_value()
+    for headers, cls, fault, text in [
+        (
+            {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.999"},
+            errors.NotAcceptable,
+            "computeFault",
+            "Version 2.999 is not supported",
+        ),
+        ({"X-Auth-Token": "bogus"}, errors.Unauthorized, "error", "requires authentication"),
+    ]:
+        url = f"{compute.endpoint}/servers"
+        answer = cloud.provider.transport.request(
+            service="compute", method="GET", url=url, template="servers", headers=headers
+        )
+        error = error_for(answer, "GET", url)
+        assert (type(error), error.fault) == (cls, fault)
+        assert text in error.message
+    url = f"{cloud.image.endpoint}/images/1bd6158e-8928-4af4-bc90-fd78c651b170"
+    html = cloud.provider.transport.request(
+        service="image",
+        method="GET",
+        url=url,
+        template="images/{image_id}",
+        headers={"X-Auth-Token": token, "Accept": "text/html"},
+    )
+    assert "html" in html.headers["Content-Type"]
+    assert error_for(html, "GET", url).message.startswith("No image found with ID")
+
+
+def test_check_cloud_against_the_simulator(sim: Simulator, tmp_path: Path) -> None:
+    path = tmp_path / "clouds.yaml"
+    path.write_text(sim.clouds_yaml(cloud_name="sim"))
+    out, err = io.StringIO(), io.StringIO()
+    assert run(Namespace(cloud="sim", clouds_file=path), out=out, err=err) == 0, err.getvalue()
+    text = out.getvalue()
+    assert "compute microversion: 2.104" in text
+    assert f"flavors: {len(sim.config.flavors)}" in text
+    assert f"images: {len(sim.config.images)}" in text
+    assert f"networks: {len(sim.config.networks)}" in text
+    path.write_text(sim.clouds_yaml(cloud_name="sim").replace("password: admin", "password: x"))
+    out, err = io.StringIO(), io.StringIO()
+    assert run(Namespace(cloud="sim", clouds_file=path), out=out, err=err) == 1
+    assert err.getvalue().startswith("check-cloud: FAILED: Keystone refused the credentials")
