@@ -30,7 +30,7 @@ class ResourceHandler:
         self.bookmark_interval = bookmark_interval
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        target = routing.parse(request.path, self.store.catalog)
+        target = routing.parse(request.rel_url.raw_path, self.store.catalog)
         verb = routing.verb(request.method, target, request.query)
         rtype = target.rtype
         self.counters.count_request(
