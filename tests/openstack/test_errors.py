@@ -146,3 +146,15 @@ def test_hierarchy() -> None:
         issubclass(c, errors.OpenStackError)
         for c in (errors.HttpError, errors.ConfigError, errors.WaitTimeout, errors.ResourceFailed)
     )
+
+
+def test_unreadable_bodies_are_invalid_response() -> None:
+    from instance_operator.openstack.compute.servers import Server
+
+    with pytest.raises(errors.InvalidResponse) as caught:
+        Server.parse({"id": "s1", "name": "secret-looking-value", "locked": "maybe"}, "req-5")
+    message = str(caught.value)
+    assert "unexpected Server in the answer [req-5]" in message
+    assert "status: Field required" in message
+    assert "locked:" in message
+    assert "maybe" not in message

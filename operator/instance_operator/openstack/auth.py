@@ -21,7 +21,7 @@ from instance_operator.openstack.config import (
     PasswordAuth,
     TokenAuth,
 )
-from instance_operator.openstack.errors import AuthenticationFailed, ConfigError, OpenStackError
+from instance_operator.openstack.errors import AuthenticationFailed, ConfigError, InvalidResponse
 from instance_operator.openstack.resource import Resource, Timestamp
 from instance_operator.openstack.transport import Transport, error_for, request_id
 
@@ -133,11 +133,11 @@ def authenticate(transport: Transport, auth: AuthConfig) -> Token:
         raise error_for(response, "POST", url)
     subject = response.headers.get("X-Subject-Token")
     if not subject:
-        raise OpenStackError(f"Keystone's answer from {url} has no X-Subject-Token header")
+        raise InvalidResponse(f"Keystone's answer from {url} has no X-Subject-Token header")
     try:
         document = response.json()
     except ValueError:
-        raise OpenStackError(f"Keystone's answer from {url} is not JSON") from None
+        raise InvalidResponse(f"Keystone's answer from {url} is not JSON") from None
     body = TokenBody.parse(document.get("token"), request_id(response.headers))
     lifetime = (body.expires_at - body.issued_at).total_seconds() if body.issued_at else None
     if lifetime is None:

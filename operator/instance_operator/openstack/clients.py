@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-from instance_operator.openstack.errors import OpenStackError
+from instance_operator.openstack.errors import InvalidResponse
 from instance_operator.openstack.microversion import Microversion, negotiate, server_range
 from instance_operator.openstack.provider import Provider
 from instance_operator.openstack.routes import Route
@@ -30,7 +30,7 @@ def compute(provider: Provider) -> ServiceClient:
     unversioned = ServiceClient(provider, "compute", _version_root(endpoint))
     document = unversioned.get(Route("/", ""), ok=(200, 300)).body
     if not isinstance(document, dict):
-        raise OpenStackError(f"the compute version document at {unversioned.endpoint} is not JSON")
+        raise InvalidResponse(f"the compute version document at {unversioned.endpoint} is not JSON")
     chosen = negotiate(
         server_range(document),
         floor=COMPUTE_FLOOR,

@@ -71,6 +71,10 @@ class OutcomeUnknown(TransportError):
     """
 
 
+class InvalidResponse(OpenStackError):
+    """An answer this client cannot read: not JSON, or not the shape the models expect."""
+
+
 class WaitTimeout(OpenStackError):
     """A resource did not reach the wanted status in time."""
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, PrivateAttr
+from pydantic import AfterValidator, BaseModel, ConfigDict, PrivateAttr, ValidationError
+
+from instance_operator.openstack.errors import InvalidResponse
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -47,8 +49,19 @@ class Resource(BaseModel):
 
     @classmethod
     def parse(cls, body: Any, request_id: str | None = None) -> Self:
-        """Validate a wire body and remember its request ID."""
-        model = cls.model_validate(body)
+        """Validate a wire body and remember its request ID; ``InvalidResponse`` if it does not
+        fit (naming the fields, never their values)."""
+        try:
+            model = cls.model_validate(body)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or '(body)'}: {e['msg']}"
+                for e in exc.errors(include_input=False, include_url=False)
+            )
+            rid = f" [{request_id}]" if request_id else ""
+            raise InvalidResponse(
+                f"unexpected {cls.__name__} in the answer{rid}: {problems}"
+            ) from None
         model._request_id = request_id
         return model
 

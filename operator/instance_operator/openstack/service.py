@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from instance_operator.openstack.errors import OpenStackError
+from instance_operator.openstack.errors import InvalidResponse
 from instance_operator.openstack.microversion import Microversion
 from instance_operator.openstack.provider import Provider
 from instance_operator.openstack.resource import Accepted
@@ -30,7 +30,7 @@ class Response:
     def object(self, key: str) -> Any:
         """The wrapped object of an answer such as ``{"server": {...}}``."""
         if not isinstance(self.body, Mapping) or key not in self.body:
-            raise OpenStackError(f"expected a {key!r} object in the answer [{self.request_id}]")
+            raise InvalidResponse(f"expected a {key!r} object in the answer [{self.request_id}]")
         return self.body[key]
 
 
@@ -86,7 +86,7 @@ class ServiceClient:
             try:
                 body = response.json()
             except ValueError:
-                raise OpenStackError(
+                raise InvalidResponse(
                     f"{method} {url} answered {response.status_code} with a body that is not JSON"
                 ) from None
         return Response(
