@@ -20,7 +20,9 @@ def clouds_yaml(
     application-credential auth when ``application_credential`` names a seeded credential."""
     domain = config.domain.name
     if application_credential is not None:
-        credential = next(a for a in config.application_credentials if a.name == application_credential)
+        credential = next(
+            a for a in config.application_credentials if a.name == application_credential
+        )
         auth: dict[str, Any] = {
             "auth_url": auth_url,
             "application_credential_id": credential.id,

@@ -23,9 +23,15 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
             "when listening. Controls (faults, counters, servers) are under /_sim/."
         ),
     )
-    parser.add_argument("--port", type=int, default=0, help="TCP port; 0 picks a free one (default)")
-    parser.add_argument("--config", type=Path, help="simulator config YAML (seeds, durations, faults)")
-    parser.add_argument("--clouds-yaml", type=Path, help="write a clouds.yaml pointing at the simulator here")
+    parser.add_argument(
+        "--port", type=int, default=0, help="TCP port; 0 picks a free one (default)"
+    )
+    parser.add_argument(
+        "--config", type=Path, help="simulator config YAML (seeds, durations, faults)"
+    )
+    parser.add_argument(
+        "--clouds-yaml", type=Path, help="write a clouds.yaml pointing at the simulator here"
+    )
     parser.add_argument("--cloud-name", default="simulator", help="cloud name in the clouds.yaml")
     parser.set_defaults(func=run)
 

@@ -7,6 +7,7 @@ admin sees at the highest microversion, so assertions read like the API.
 
 from __future__ import annotations
 
+import builtins
 import time
 import uuid
 from collections.abc import Callable
@@ -29,7 +30,16 @@ def _admin(cloud: Cloud) -> Token:
     config = cloud.config
     user = next((u for u in config.users if "admin" in u.roles), config.users[0])
     roles = tuple(dict.fromkeys([*user.roles, "admin"]))
-    return Token("internal", user, config.project(user.project), roles, ("password",), 0.0, float("inf"), "internal")
+    return Token(
+        "internal",
+        user,
+        config.project(user.project),
+        roles,
+        ("password",),
+        0.0,
+        float("inf"),
+        "internal",
+    )
 
 
 class ServerControl:
@@ -66,7 +76,7 @@ class ServerControl:
                 return None
             return cloud.parts.view.detail(server, req, Links.of(req), single=True)
 
-    def list(self, include_deleted: bool = False) -> list[dict[str, Any]]:
+    def list(self, include_deleted: bool = False) -> builtins.list[dict[str, Any]]:
         """Every server, newest first, as in ``GET /servers/detail?all_tenants=1``."""
         cloud = self._cloud
         with cloud.lock:
@@ -107,7 +117,7 @@ class ServerControl:
         flavor: str | None = None,
         image: str | None = None,
         networks: Literal["none", "auto"] = "none",
-    ) -> list[str]:
+    ) -> builtins.list[str]:
         """Put ``count`` servers straight into ``status``; for benchmarks and test set-up.
 
         ``project``, ``flavor`` and ``image`` are names (or IDs) from the config, defaulting to
@@ -125,7 +135,9 @@ class ServerControl:
             )
             if target is None or flavor_seed is None or image_obj is None:
                 raise ValueError(f"unknown project, flavor or image: {project}, {flavor}, {image}")
-            user: UserSeed = next((u for u in config.users if u.project == target.name), config.users[0])
+            user: UserSeed = next(
+                (u for u in config.users if u.project == target.name), config.users[0]
+            )
             default_group = cloud.network.find_security_group("default", target.id)
             group_ids = [default_group.id] if default_group is not None else []
             attachments = (

@@ -29,9 +29,7 @@ class ApiError(Exception):
 
 def nova_invalid_state(action: str, server_id: str, attr: str, state: str | None) -> ApiError:
     """Nova's 409 for an action the server's vm_state or task_state does not allow."""
-    return ApiError(
-        409, f"Cannot '{action}' instance {server_id} while it is in {attr} {state}"
-    )
+    return ApiError(409, f"Cannot '{action}' instance {server_id} while it is in {attr} {state}")
 
 
 def nova_validation(path: str, value: object, problem: str) -> ApiError:

@@ -19,13 +19,15 @@ from instance_operator.simulator.cloud import Cloud
 from instance_operator.simulator.clouds import clouds_yaml
 from instance_operator.simulator.config import SimulatorConfig
 from instance_operator.simulator.controls import Controls
-from instance_operator.simulator.http.app import build_app
+from instance_operator.simulator.http.app import PIPELINE, build_app
 
 _STARTUP_TIMEOUT = 30.0
 
 
 class Simulator:
-    def __init__(self, config: SimulatorConfig | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, config: SimulatorConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.config = config or SimulatorConfig()
         self._host = host
         self._port = port
@@ -111,7 +113,7 @@ class Simulator:
         self._loop = loop
         try:
             loop.run_until_complete(self._startup())
-        except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
+        except BaseException as exc:
             self._failure = exc
             self._ready.set()
             loop.close()
@@ -133,9 +135,15 @@ class Simulator:
         self._port = int(address[1])
 
     async def _shutdown(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.app[PIPELINE].cancel_inflight()
+            await runner.cleanup()
+        current = asyncio.current_task()
+        leftovers = [t for t in asyncio.all_tasks() if t is not current]
+        for task in leftovers:
+            task.cancel()
+        await asyncio.gather(*leftovers, return_exceptions=True)
 
     def _config_json(self) -> Any:
         return self.config.model_dump(mode="json")

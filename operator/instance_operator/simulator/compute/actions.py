@@ -44,7 +44,7 @@ class ActionsApi:
         body = req.body
         if not isinstance(body, dict) or len(body) != 1:
             raise ApiError(400, "Malformed request body")
-        (name, argument), = body.items()
+        ((name, argument),) = body.items()
         action = self._actions.get(name)
         if action is None:
             raise ApiError(400, f"There is no such action: {name}")
@@ -70,7 +70,9 @@ class ActionsApi:
     def _resize(self, req: ApiRequest, server: Server, argument: Any) -> ApiResponse:
         if not isinstance(argument, dict):
             raise schema.json_type_error("resize", argument, "object")
-        flavor_id = str(schema.required("resize", argument, "flavorRef")).rstrip("/").rsplit("/", 1)[-1]
+        flavor_id = (
+            str(schema.required("resize", argument, "flavorRef")).rstrip("/").rsplit("/", 1)[-1]
+        )
         self._parts.compute.resize(server, flavor_id, self._parts.caller(req), req.now)
         return empty(202)
 
@@ -98,7 +100,14 @@ class ActionsApi:
             roles=token.roles,
             min_disk=server.flavor.disk,
         )
-        image = parts.compute.snapshot(server, name, metadata, source, parts.caller(req), req.now)
+        image = parts.compute.snapshot(
+            server,
+            name=name,
+            metadata=metadata,
+            source=source,
+            caller=parts.caller(req),
+            now=req.now,
+        )
         if req.at_least(2, 45):
             return ok({"image_id": image.id}, status=202)
         return empty(202, headers={"Location": f"{req.origin}/image/images/{image.id}"})
@@ -122,7 +131,9 @@ class ActionsApi:
         group_id, ports = self._group_and_ports(req, server, name)
         holding = [p for p in ports if group_id in p.security_groups]
         if not holding:
-            raise ApiError(404, f"Security group {name} not associated with the instance {server.id}")
+            raise ApiError(
+                404, f"Security group {name} not associated with the instance {server.id}"
+            )
         for port in holding:
             port.security_groups.remove(group_id)
             port.updated = req.now
@@ -136,5 +147,7 @@ class ActionsApi:
             raise ApiError(404, f"Security group {name} is not found for project {project_id}")
         ports = [network.ports[p] for p in server.ports if p in network.ports]
         if not ports:
-            raise ApiError(404, f"instance_id {server.id} could not be found as device id on any ports")
+            raise ApiError(
+                404, f"instance_id {server.id} could not be found as device id on any ports"
+            )
         return group.id, ports

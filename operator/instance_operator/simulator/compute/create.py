@@ -35,9 +35,9 @@ def _allowed_keys(req: ApiRequest) -> set[str]:
         ("trusted_image_certificates", (2, 63)), ("host", (2, 74)),
         ("hypervisor_hostname", (2, 74)), ("hostname", (2, 90)),
     ):  # fmt: skip
-        if since is None and not req.at_least(2, 57):
-            keys.add(key)
-        elif since is not None and req.at_least(*since):
+        if (since is None and not req.at_least(2, 57)) or (
+            since is not None and req.at_least(*since)
+        ):
             keys.add(key)
     return keys
 
@@ -65,7 +65,13 @@ def _hints(body: dict[str, Any]) -> dict[str, list[str]]:
 
 
 class CreateParser:
-    def __init__(self, config: SimulatorConfig, network: NetworkStore, images: ImageStore, keypairs: list[Keypair]) -> None:
+    def __init__(
+        self,
+        config: SimulatorConfig,
+        network: NetworkStore,
+        images: ImageStore,
+        keypairs: list[Keypair],
+    ) -> None:
         self._config = config
         self._network = network
         self._images = images
@@ -165,17 +171,23 @@ class CreateParser:
                     "which one(s) to connect to.",
                 )
             if not available and networks == "auto":
-                raise ApiError(400, f"Unable to automatically allocate a network for project {project_id}")
+                raise ApiError(
+                    400, f"Unable to automatically allocate a network for project {project_id}"
+                )
             return [Attachment(network=n) for n in available]
         if not isinstance(networks, list):
-            raise nova_validation("networks", networks, f"{networks!r} is not valid under any of the given schemas")
+            raise nova_validation(
+                "networks", networks, f"{networks!r} is not valid under any of the given schemas"
+            )
         return [self._attachment(entry, project_id) for entry in networks]
 
     def _attachment(self, entry: Any, project_id: str) -> Attachment:
         if not isinstance(entry, dict):
             raise schema.json_type_error("0", entry, "object")
         if entry.get("port"):
-            return Attachment(port=self._network.require_port(schema.uuid_string("port", entry["port"])))
+            return Attachment(
+                port=self._network.require_port(schema.uuid_string("port", entry["port"]))
+            )
         if "uuid" not in entry:
             raise ApiError(400, "Bad networks format: network uuid is not in proper format (None)")
         network_id = schema.uuid_string("uuid", entry["uuid"])
@@ -188,11 +200,14 @@ class CreateParser:
                 ipaddress.ip_address(fixed_ip)
             except (TypeError, ValueError):
                 raise nova_validation(
-                    "fixed_ip", fixed_ip, f"{fixed_ip!r} is not valid under any of the given schemas"
+                    "fixed_ip",
+                    fixed_ip,
+                    f"{fixed_ip!r} is not valid under any of the given schemas",
                 ) from None
             holder = self._network.address_in_use(network_id, fixed_ip)
             if holder is not None:
                 raise ApiError(
-                    400, f"Fixed IP address {fixed_ip} is already in use on instance {holder.device_id}."
+                    400,
+                    f"Fixed IP address {fixed_ip} is already in use on instance {holder.device_id}.",
                 )
         return Attachment(network=network, fixed_ip=fixed_ip)

@@ -129,8 +129,11 @@ class Compute:
         used = dict(zip(("instances", "cores", "ram"), self.usage(project_id), strict=True))
         asked = {"instances": instances, "cores": cores, "ram": ram}
         limits = {"instances": quota.instances, "cores": quota.cores, "ram": quota.ram}
-        overs = sorted(k for k in asked if limits[k] >= 0 and asked[k] > 0 and used[k] + asked[k] > limits[k])
+        overs = sorted(
+            k for k in asked if limits[k] >= 0 and asked[k] > 0 and used[k] + asked[k] > limits[k]
+        )
         if overs:
+
             def join(values: Iterable[object]) -> str:
                 return ", ".join(str(v) for v in values)
 
@@ -148,7 +151,9 @@ class Compute:
         self.position[server.id] = len(self.order)
         self.order.append(server)
 
-    def _begin(self, server: Server, action: str, events: list[str], caller: Caller, now: float) -> InstanceAction:
+    def _begin(
+        self, server: Server, action: str, events: list[str], caller: Caller, now: float
+    ) -> InstanceAction:
         """Start an operation: older scheduled steps become void, the action is recorded."""
         server.epoch += 1
         record = InstanceAction(
@@ -182,7 +187,12 @@ class Compute:
             record.message = "Error"
 
     @staticmethod
-    def _require(server: Server, method: str, vm_states: Iterable[str], task_states: Iterable[str | None] = (None,)) -> None:
+    def _require(
+        server: Server,
+        method: str,
+        vm_states: Iterable[str],
+        task_states: Iterable[str | None] = (None,),
+    ) -> None:
         if server.vm_state not in set(vm_states):
             raise nova_invalid_state(method, server.id, "vm_state", server.vm_state)
         if server.task_state not in set(task_states):
@@ -192,7 +202,9 @@ class Compute:
 
     # ---- create -------------------------------------------------------------------------
 
-    def create(self, plan: Blueprint, caller: Caller, now: float, build_error: str | None) -> Server:
+    def create(
+        self, plan: Blueprint, caller: Caller, now: float, build_error: str | None
+    ) -> Server:
         server = Server(
             id=str(uuid.uuid4()),
             name=plan.name,
@@ -309,7 +321,9 @@ class Compute:
 
     def reboot(self, server: Server, hard: bool, caller: Caller, now: float) -> None:
         if hard:
-            self._require(server, "reboot", (ACTIVE, STOPPED, ERROR), (None, "rebooting", "rebooting_hard"))
+            self._require(
+                server, "reboot", (ACTIVE, STOPPED, ERROR), (None, "rebooting", "rebooting_hard")
+            )
         else:
             self._require(server, "reboot", (ACTIVE,))
         record = self._begin(server, "reboot", ["compute_reboot_instance"], caller, now)
@@ -362,12 +376,28 @@ class Compute:
 
     # ---- snapshot -----------------------------------------------------------------------
 
-    def snapshot(self, server: Server, name: str, metadata: dict[str, str], source: SnapshotSource, caller: Caller, now: float) -> Image:
+    def snapshot(
+        self,
+        server: Server,
+        *,
+        name: str,
+        metadata: dict[str, str],
+        source: SnapshotSource,
+        caller: Caller,
+        now: float,
+    ) -> Image:
         self._require(server, "createImage", (ACTIVE, STOPPED))
         durations = self._config.durations
         record = self._begin(server, "createImage", ["compute_snapshot_instance"], caller, now)
         server.task_state = "image_snapshot"
-        image = self._images.snapshot(name, source, metadata, now, durations.snapshot_queued, durations.snapshot_upload)
+        image = self._images.snapshot(
+            name,
+            source,
+            metadata,
+            now=now,
+            queued_for=durations.snapshot_queued,
+            upload_for=durations.snapshot_upload,
+        )
 
         def uploading(at: float) -> None:
             server.task_state = "image_uploading"
@@ -385,7 +415,9 @@ class Compute:
     def delete(self, server: Server, caller: Caller, now: float) -> None:
         record = self._begin(server, "delete", ["compute_terminate_instance"], caller, now)
         server.task_state = "deleting"
-        self._at(server, now + self._config.durations.delete, lambda at: self._gone(server, record, at))
+        self._at(
+            server, now + self._config.durations.delete, lambda at: self._gone(server, record, at)
+        )
 
     def delete_out_of_band(self, server: Server, caller: Caller, now: float) -> None:
         """Someone else deleted the server: no deleting window, just gone."""
@@ -402,4 +434,3 @@ class Compute:
         self._network.release(server.ports, server.own_ports, at)
         server.ports = []
         self._finish(record, at)
-

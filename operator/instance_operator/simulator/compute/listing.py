@@ -31,7 +31,8 @@ def _time(req: ApiRequest, key: str) -> float | None:
         return parse_isotime(raw)
     except ValueError:
         raise ApiError(
-            400, f"Invalid input for query parameters {key}. Value: {raw}. '{raw}' is not a 'date-time'"
+            400,
+            f"Invalid input for query parameters {key}. Value: {raw}. '{raw}' is not a 'date-time'",
         ) from None
 
 
@@ -70,11 +71,17 @@ class ServerLister:
 
     def _scope(self, req: ApiRequest, detail: bool) -> list[Check]:
         token = req.auth
-        if "all_tenants" in req.query and req.query["all_tenants"].lower() not in ("0", "false", "off", "no"):
+        if "all_tenants" in req.query and req.query["all_tenants"].lower() not in (
+            "0",
+            "false",
+            "off",
+            "no",
+        ):
             if not token.is_admin:
                 which = "detail" if detail else "index"
                 raise ApiError(
-                    403, f"Policy doesn't allow os_compute_api:servers:{which}:get_all_tenants to be performed."
+                    403,
+                    f"Policy doesn't allow os_compute_api:servers:{which}:get_all_tenants to be performed.",
                 )
             project = req.query.get("project_id") or req.query.get("tenant_id")
             return [] if project is None else [lambda s: s.project_id == project]
@@ -87,7 +94,9 @@ class ServerLister:
         since = _time(req, "changes-since")
         before = _time(req, "changes-before") if req.at_least(2, 66) else None
         if since is not None and before is not None and before < since:
-            raise ApiError(400, "The value of changes-since must be less than or equal to changes-before.")
+            raise ApiError(
+                400, "The value of changes-since must be less than or equal to changes-before."
+            )
         if since is not None:
             checks.append(lambda s: math.floor(s.updated) >= since)
         if before is not None:

@@ -36,7 +36,9 @@ _STATUS: dict[str, dict[str | None, str]] = {
 }
 
 #: Statuses whose view carries ``progress``.
-PROGRESS_STATUSES = frozenset({"ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING"})
+PROGRESS_STATUSES = frozenset(
+    {"ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING"}
+)
 #: Statuses whose view carries ``fault`` when there is one.
 FAULT_STATUSES = frozenset({"ERROR", "DELETED"})
 

@@ -27,7 +27,9 @@ def page_limit(req: ApiRequest) -> int:
     return min(int(raw), MAX_LIMIT)
 
 
-def next_links(req: ApiRequest, url: str, items: list[Any], last_id: str | None, limit: int) -> list[dict[str, str]]:
+def next_links(
+    req: ApiRequest, url: str, items: list[Any], last_id: str | None, limit: int
+) -> list[dict[str, str]]:
     """``[{"rel": "next", ...}]`` when the page is full, else ``[]``."""
     if not items or last_id is None or len(items) != limit:
         return []

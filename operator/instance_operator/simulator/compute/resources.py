@@ -53,9 +53,14 @@ class ResourcesApi:
 
     def version(self, req: ApiRequest) -> ApiResponse:
         doc = self._v21(req.origin)
-        doc["links"].append({"rel": "describedby", "type": "text/html", "href": "http://docs.openstack.org/"})
+        doc["links"].append(
+            {"rel": "describedby", "type": "text/html", "href": "http://docs.openstack.org/"}
+        )
         doc["media-types"] = [
-            {"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2.1"}
+            {
+                "base": "application/json",
+                "type": "application/vnd.openstack.compute+json;version=2.1",
+            }
         ]
         return ok({"version": doc})
 
@@ -70,7 +75,9 @@ class ResourcesApi:
         limit = page_limit(req)
         flavors = flavors[:limit]
         links = Links.of(req)
-        body: dict[str, Any] = {"flavors": [flavor_view(f, req, links, detail=detail) for f in flavors]}
+        body: dict[str, Any] = {
+            "flavors": [flavor_view(f, req, links, detail=detail) for f in flavors]
+        }
         url = f"{links.api}/flavors/detail" if detail else f"{links.api}/flavors"
         more = next_links(req, url, flavors, flavors[-1].id if flavors else None, limit)
         if more:

@@ -93,7 +93,9 @@ def metadata(key: str, value: Any) -> dict[str, str]:
     for meta_key, meta_value in value.items():
         if not METADATA_KEY.match(meta_key):
             raise nova_validation(
-                key, value, f"{meta_key!r} does not match any of the regexes: '{METADATA_KEY.pattern}'"
+                key,
+                value,
+                f"{meta_key!r} does not match any of the regexes: '{METADATA_KEY.pattern}'",
             )
         string(meta_key, meta_value)
     return dict(value)

@@ -104,7 +104,8 @@ class ServerInfoApi:
                 edge = parse_isotime(raw)
             except ValueError:
                 raise ApiError(
-                    400, f"Invalid input for query parameters {key}. Value: {raw}. '{raw}' is not a 'date-time'"
+                    400,
+                    f"Invalid input for query parameters {key}. Value: {raw}. '{raw}' is not a 'date-time'",
                 ) from None
             if key == "changes-since":
                 records = [r for r in records if r.updated_at() >= edge]
@@ -147,7 +148,10 @@ class ServerInfoApi:
         server = self._parts.server(req)
         network = self._parts.network
         groups = [network.security_groups[g] for g in self._parts.view.group_ids(server)]
-        names = {g.id: {"name": g.name, "tenant_id": g.project_id} for g in network.security_groups.values()}
+        names = {
+            g.id: {"name": g.name, "tenant_id": g.project_id}
+            for g in network.security_groups.values()
+        }
         views = [
             {
                 "description": g.description,

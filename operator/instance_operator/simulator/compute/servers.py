@@ -66,12 +66,17 @@ class ServersApi:
         used = self._parts.compute.usage(project_id)
         room = most
         for limit, in_use, each in zip(
-            (quota.instances, quota.cores, quota.ram), used, (1, flavor.vcpus, flavor.ram), strict=True
+            (quota.instances, quota.cores, quota.ram),
+            used,
+            (1, flavor.vcpus, flavor.ram),
+            strict=True,
         ):
             if limit >= 0 and each > 0:
                 room = min(room, max(0, (limit - in_use) // each))
         if room < least:
-            self._parts.compute.check_quota(project_id, least, least * flavor.vcpus, least * flavor.ram)
+            self._parts.compute.check_quota(
+                project_id, least, least * flavor.vcpus, least * flavor.ram
+            )
         return room
 
     def create(self, req: ApiRequest) -> ApiResponse:
@@ -127,12 +132,16 @@ class ServersApi:
             value: Any = changes["description"]
             server.description = None if value is None else schema.string("description", value)
         if "hostname" in changes:
-            server.hostname = schema.string("hostname", changes["hostname"], min_length=1, max_length=63)
+            server.hostname = schema.string(
+                "hostname", changes["hostname"], min_length=1, max_length=63
+            )
         for key, attribute in (("accessIPv4", "access_ipv4"), ("accessIPv6", "access_ipv6")):
             if key in changes:
                 setattr(server, attribute, str(changes[key] or ""))
         server.updated = req.now
-        view = self._parts.view.detail(server, req, Links.of(req), single=True, full=req.at_least(2, 75))
+        view = self._parts.view.detail(
+            server, req, Links.of(req), single=True, full=req.at_least(2, 75)
+        )
         return ok({"server": view})
 
     def delete(self, req: ApiRequest) -> ApiResponse:

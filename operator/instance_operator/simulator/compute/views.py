@@ -71,7 +71,10 @@ class ServerView:
                 continue
             network = self._network.networks[port.network_id]
             for subnet_id, address in port.fixed_ips:
-                entry: dict[str, Any] = {"version": self._network.subnets[subnet_id].version, "addr": address}
+                entry: dict[str, Any] = {
+                    "version": self._network.subnets[subnet_id].version,
+                    "addr": address,
+                }
                 if extended:
                     entry["OS-EXT-IPS:type"] = "fixed"
                     entry["OS-EXT-IPS-MAC:mac_addr"] = port.mac_address
@@ -100,7 +103,10 @@ class ServerView:
         }
 
     def _image(self, server: Server, req: ApiRequest, links: Links) -> dict[str, Any]:
-        image: dict[str, Any] = {"id": server.image_id, "links": links.bookmark_only("images", server.image_id)}
+        image: dict[str, Any] = {
+            "id": server.image_id,
+            "links": links.bookmark_only("images", server.image_id),
+        }
         if req.at_least(2, 98):
             known = self._images.images.get(server.image_id)
             image["properties"] = dict(known.properties) if known is not None else {}
@@ -135,13 +141,31 @@ class ServerView:
         }
         if status in FAULT_STATUSES and server.fault is not None:
             fault = server.fault
-            view["fault"] = {"code": fault.code, "created": isotime(fault.created), "message": fault.message}
+            view["fault"] = {
+                "code": fault.code,
+                "created": isotime(fault.created),
+                "message": fault.message,
+            }
             if fault.details and (admin or fault.code != 500):
                 view["fault"]["details"] = fault.details
         if status in PROGRESS_STATUSES:
             view["progress"] = 0
         if full:
             self._extensions(view, server, req, admin)
+        self._microversioned(view, server, req, admin=admin, single=single, full=full)
+        return view
+
+    @staticmethod
+    def _microversioned(
+        view: dict[str, Any],
+        server: Server,
+        req: ApiRequest,
+        *,
+        admin: bool,
+        single: bool,
+        full: bool,
+    ) -> None:
+        """The fields later microversions added, each from its own version."""
         if req.at_least(2, 9):
             view["locked"] = False
         if req.at_least(2, 16) and admin:
@@ -152,7 +176,7 @@ class ServerView:
             view["tags"] = list(server.tags)
         if req.at_least(2, 63):
             view["trusted_image_certificates"] = None
-        if single and full and req.at_least(2, 71):
+        if single and req.at_least(2, 71):
             view["server_groups"] = []
         if req.at_least(2, 73):
             view["locked_reason"] = None
@@ -162,15 +186,20 @@ class ServerView:
             view["pinned_availability_zone"] = server.requested_az
         if req.at_least(2, 100):
             view["scheduler_hints"] = {k: list(v) for k, v in server.scheduler_hints.items()}
-        return view
 
-    def _extensions(self, view: dict[str, Any], server: Server, req: ApiRequest, admin: bool) -> None:
+    def _extensions(
+        self, view: dict[str, Any], server: Server, req: ApiRequest, admin: bool
+    ) -> None:
         """The attributes that were API extensions before 2.1 (left out of old update answers)."""
         view["OS-EXT-AZ:availability_zone"] = server.availability_zone or server.requested_az or ""
         view["config_drive"] = server.config_drive
         view["key_name"] = server.key_name
-        view["OS-SRV-USG:launched_at"] = isotime_micro(server.launched_at) if server.launched_at else None
-        view["OS-SRV-USG:terminated_at"] = isotime_micro(server.terminated_at) if server.terminated_at else None
+        view["OS-SRV-USG:launched_at"] = (
+            isotime_micro(server.launched_at) if server.launched_at else None
+        )
+        view["OS-SRV-USG:terminated_at"] = (
+            isotime_micro(server.terminated_at) if server.terminated_at else None
+        )
         groups = self._network.group_names(self.group_ids(server))
         if groups:
             view["security_groups"] = [{"name": name} for name in groups]
@@ -192,8 +221,14 @@ class ServerView:
         view["os-extended-volumes:volumes_attached"] = []
 
 
-def flavor_view(flavor: FlavorSeed, req: ApiRequest, links: Links, *, detail: bool) -> dict[str, Any]:
-    view: dict[str, Any] = {"id": flavor.id, "links": links.pair("flavors", flavor.id), "name": flavor.name}
+def flavor_view(
+    flavor: FlavorSeed, req: ApiRequest, links: Links, *, detail: bool
+) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": flavor.id,
+        "links": links.pair("flavors", flavor.id),
+        "name": flavor.name,
+    }
     if detail:
         view["ram"] = flavor.ram
         view["disk"] = flavor.disk

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from multidict import CIMultiDictProxy, MultiDictProxy
+from multidict import CIMultiDictProxy, MultiMapping
 
 from instance_operator.simulator.identity.tokens import Token
 
@@ -23,7 +23,7 @@ class ApiRequest:
     method: str
     path: str
     params: Mapping[str, str]
-    query: MultiDictProxy[str]
+    query: MultiMapping[str]
     headers: CIMultiDictProxy[str]
     body: Any
     #: ``http://127.0.0.1:PORT``, so links point wherever the client reached us.

@@ -44,13 +44,20 @@ async def _object(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json() if request.can_read_body else {}
     except ValueError:
-        raise web.HTTPBadRequest(text=json.dumps({"error": "body is not JSON"}), content_type="application/json") from None
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": "body is not JSON"}), content_type="application/json"
+        ) from None
     if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text=json.dumps({"error": "body must be a JSON object"}), content_type="application/json")
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": "body must be a JSON object"}),
+            content_type="application/json",
+        )
     return body
 
 
-def register_control(app: web.Application, controls: Controls, config_json: Callable[[], Any]) -> None:
+def register_control(
+    app: web.Application, controls: Controls, config_json: Callable[[], Any]
+) -> None:
     faults, counters, servers = controls.faults, controls.counters, controls.servers
 
     async def get_config(request: web.Request) -> web.Response:

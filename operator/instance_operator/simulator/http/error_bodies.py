@@ -38,7 +38,9 @@ def _phrase(status: int) -> str:
         return "Error"
 
 
-def keystone_error(status: int, message: str, headers: Mapping[str, str] | None = None) -> ApiResponse:
+def keystone_error(
+    status: int, message: str, headers: Mapping[str, str] | None = None
+) -> ApiResponse:
     body = {"error": {"code": status, "message": message, "title": _phrase(status)}}
     return ApiResponse(status=status, body=body, headers=dict(headers or {}))
 
@@ -52,7 +54,9 @@ def nova_error(status: int, message: str, headers: Mapping[str, str] | None = No
     return ApiResponse(status=status, body=body, headers=extra, content_type=_NOVA_ERROR_TYPE)
 
 
-def webob_error(status: int, message: str, wants_json: bool, headers: Mapping[str, str] | None = None) -> ApiResponse:
+def webob_error(
+    status: int, message: str, wants_json: bool, headers: Mapping[str, str] | None = None
+) -> ApiResponse:
     title = f"{status} {_phrase(status)}"
     extra = dict(headers or {})
     if wants_json:
@@ -62,10 +66,14 @@ def webob_error(status: int, message: str, wants_json: bool, headers: Mapping[st
         f"<html>\n <head>\n  <title>{title}</title>\n </head>\n <body>\n  <h1>{title}</h1>\n"
         f"  {message}<br /><br />\n\n\n\n </body>\n</html>"
     )
-    return ApiResponse(status=status, text=page, headers=extra, content_type="text/html; charset=UTF-8")
+    return ApiResponse(
+        status=status, text=page, headers=extra, content_type="text/html; charset=UTF-8"
+    )
 
 
-def neutron_error(status: int, message: str, kind: str, headers: Mapping[str, str] | None = None) -> ApiResponse:
+def neutron_error(
+    status: int, message: str, kind: str, headers: Mapping[str, str] | None = None
+) -> ApiResponse:
     body = {
         "NeutronError": {
             "type": kind or f"HTTP{_phrase(status).replace(' ', '')}",
@@ -79,7 +87,11 @@ def neutron_error(status: int, message: str, kind: str, headers: Mapping[str, st
 def render(service: str, error: ApiError, accept: str, identity_url: str) -> ApiResponse:
     """``error`` as ``service`` would answer it; ``identity_url`` goes in 401 challenges."""
     if error.status == 401:
-        challenge = f'Keystone uri="{identity_url}/v3"' if service == "identity" else f'Keystone uri="{identity_url}"'
+        challenge = (
+            f'Keystone uri="{identity_url}/v3"'
+            if service == "identity"
+            else f'Keystone uri="{identity_url}"'
+        )
         return keystone_error(401, error.message, {**error.headers, "WWW-Authenticate": challenge})
     if service == "identity":
         return keystone_error(error.status, error.message, error.headers)

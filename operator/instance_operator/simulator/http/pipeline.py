@@ -53,7 +53,7 @@ def _reset_connection(request: web.Request) -> None:
 
 
 def to_web(answer: ApiResponse) -> web.Response:
-    headers = dict(answer.headers)
+    headers = {**answer.headers, "Content-Type": answer.content_type}
     if answer.status == 204:
         return web.Response(status=204, headers=headers)
     if answer.text is not None:
@@ -62,13 +62,13 @@ def to_web(answer: ApiResponse) -> web.Response:
         data = b""
     else:
         data = json.dumps(answer.body).encode()
-    headers["Content-Type"] = answer.content_type
     return web.Response(status=answer.status, body=data, headers=headers)
 
 
 class Pipeline:
     def __init__(self, cloud: Cloud) -> None:
         self._cloud = cloud
+        self._inflight: set[asyncio.Task[Any]] = set()
         versions = cloud.config.microversions
         self._min: Version = microversion.parse(versions.min)
         self._max: Version = microversion.parse(versions.max)
@@ -83,6 +83,9 @@ class Pipeline:
         cloud = self._cloud
         cloud.counters.arrived(route.service, time.time())
         status = 0
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
         try:
             decision = cloud.faults.roll(route.service)
             if decision.latency > 0:
@@ -96,7 +99,16 @@ class Pipeline:
             status = response.status
             return response
         finally:
+            if task is not None:
+                self._inflight.discard(task)
             cloud.counters.record(route.service, request.method, route.template, status)
+
+    async def cancel_inflight(self) -> None:
+        """Cancel requests still being handled (hung by a timeout fault), so stopping is quick."""
+        tasks = list(self._inflight)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _answer(self, request: web.Request, route: Route, decision: Decision) -> ApiResponse:
         service = route.service
@@ -104,9 +116,13 @@ class Pipeline:
         headers = {"x-openstack-request-id": request_id}
         if service == "compute":
             headers["x-compute-request-id"] = request_id
+        if service == "identity":
+            headers["Vary"] = "X-Auth-Token"
         origin = f"{request.scheme}://{request.host}"
         try:
-            answer = await self._handled(request, route, decision, origin, request_id, headers)
+            answer = await self._handled(
+                request, route, decision, origin=origin, request_id=request_id, headers=headers
+            )
         except ApiError as error:
             answer = render(service, error, request.headers.get("Accept", ""), f"{origin}/identity")
         answer.headers.update(headers)
@@ -117,6 +133,7 @@ class Pipeline:
         request: web.Request,
         route: Route,
         decision: Decision,
+        *,
         origin: str,
         request_id: str,
         headers: dict[str, str],
@@ -199,9 +216,15 @@ def unmatched_middleware(cloud: Cloud) -> Any:
             answer = (
                 render(service, ApiError(exc.status, "The resource could not be found."), "", "")
                 if service == "identity"
-                else webob_error(exc.status, "The resource could not be found.", "application/json" in request.headers.get("Accept", ""))
+                else webob_error(
+                    exc.status,
+                    "The resource could not be found.",
+                    "application/json" in request.headers.get("Accept", ""),
+                )
             )
             answer.headers["x-openstack-request-id"] = f"req-{uuid.uuid4()}"
+            if service == "identity":
+                answer.headers["Vary"] = "X-Auth-Token"
             cloud.counters.arrived(service, time.time())
             cloud.counters.record(service, request.method, "<unmatched>", exc.status)
             return to_web(answer)

@@ -29,7 +29,9 @@ def service_urls(origin: str, project_id: str, with_project_id: bool) -> dict[st
 _NAMES = {"identity": "keystone", "compute": "nova", "image": "glance", "network": "neutron"}
 
 
-def catalog(origin: str, region: str, project_id: str, with_project_id: bool) -> list[dict[str, Any]]:
+def catalog(
+    origin: str, region: str, project_id: str, with_project_id: bool
+) -> list[dict[str, Any]]:
     entries = []
     for service, url in service_urls(origin, project_id, with_project_id).items():
         endpoints = [

@@ -80,5 +80,5 @@ class IdentityApi:
         return ok(
             token_body(token, self._config, req.origin),
             status=201,
-            headers={"X-Subject-Token": token.id, "Vary": "X-Auth-Token"},
+            headers={"X-Subject-Token": token.id},
         )

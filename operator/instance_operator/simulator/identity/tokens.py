@@ -92,7 +92,9 @@ class Identity:
             )
             project = self._config.project(user.project)
         elif method == "token":
-            previous = self.validate(_required(_required(identity, "token", "identity"), "id", "token"), now)
+            previous = self.validate(
+                _required(_required(identity, "token", "identity"), "id", "token"), now
+            )
             if previous is None:
                 raise ApiError(404, f"Could not find token: {identity['token']['id']}.")
             user = previous.user
@@ -127,9 +129,10 @@ class Identity:
         for user in self._config.users:
             if "id" in ref and ref["id"] == user.id:
                 return user
-            if "name" in ref and ref["name"] == user.name:
-                if self._domain_matches(ref.get("domain"), user.domain_id):
-                    return user
+            if ref.get("name") == user.name and self._domain_matches(
+                ref.get("domain"), user.domain_id
+            ):
+                return user
         return None
 
     def _password_user(self, password: Any) -> UserSeed:
@@ -146,7 +149,9 @@ class Identity:
             if "id" in ref:
                 matches = ref["id"] == credential.id
             else:
-                matches = ref.get("name") == credential.name and self._find_user(ref.get("user")) is owner
+                matches = (
+                    ref.get("name") == credential.name and self._find_user(ref.get("user")) is owner
+                )
             if matches:
                 if secret != credential.secret:
                     raise _unauthorized()

@@ -102,6 +102,7 @@ class ImageStore:
         name: str,
         source: SnapshotSource,
         metadata: dict[str, str],
+        *,
         now: float,
         queued_for: float,
         upload_for: float,

@@ -13,7 +13,13 @@ from urllib.parse import urlencode
 from instance_operator.simulator.errors import ApiError
 from instance_operator.simulator.http.api import ApiRequest, ApiResponse, ok
 from instance_operator.simulator.http.routing import Router
-from instance_operator.simulator.network.store import Network, NetworkStore, Port, Rule, SecurityGroup
+from instance_operator.simulator.network.store import (
+    Network,
+    NetworkStore,
+    Port,
+    Rule,
+    SecurityGroup,
+)
 from instance_operator.simulator.timefmt import neutron_time
 
 _NOT_FILTERS = {"fields", "limit", "marker", "sort_key", "sort_dir", "page_reverse"}
@@ -149,7 +155,9 @@ class NetworkApi:
             ("security-groups", "security_group", "SecurityGroup"),
         ):
             router.add("GET", f"/networking/v2.0/{plural}", self._index(plural, singular))
-            router.add("GET", f"/networking/v2.0/{plural}/{{item_id}}", self._show(plural, singular, kind))
+            router.add(
+                "GET", f"/networking/v2.0/{plural}/{{item_id}}", self._show(plural, singular, kind)
+            )
 
     def versions(self, req: ApiRequest) -> ApiResponse:
         link = {"href": f"{req.origin}/networking/v2.0", "rel": "self"}
@@ -160,10 +168,18 @@ class NetworkApi:
         admin, project = token.is_admin, token.project_id
         store = self._store
         if plural == "networks":
-            return [network_view(n) for n in store.networks.values() if admin or n.shared or n.project_id == project]
+            return [
+                network_view(n)
+                for n in store.networks.values()
+                if admin or n.shared or n.project_id == project
+            ]
         if plural == "ports":
             return [port_view(p) for p in store.ports.values() if admin or p.project_id == project]
-        return [group_view(g) for g in store.security_groups.values() if admin or g.project_id == project]
+        return [
+            group_view(g)
+            for g in store.security_groups.values()
+            if admin or g.project_id == project
+        ]
 
     def _index(self, plural: str, singular: str) -> Callable[[ApiRequest], ApiResponse]:
         key = plural.replace("-", "_")

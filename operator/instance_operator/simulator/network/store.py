@@ -132,9 +132,13 @@ class NetworkStore:
         for seed in config.networks:
             subnets = [Subnet(seed.subnet_id, seed.id, ipaddress.ip_network(seed.cidr))]
             if seed.ipv6_cidr:
-                subnets.append(Subnet(seed.ipv6_subnet_id, seed.id, ipaddress.ip_network(seed.ipv6_cidr)))
+                subnets.append(
+                    Subnet(seed.ipv6_subnet_id, seed.id, ipaddress.ip_network(seed.ipv6_cidr))
+                )
             owner = config.project(seed.project).id if seed.project else first_project
-            self.networks[seed.id] = Network(seed.id, seed.name, owner, seed.shared, seed.mtu, subnets, now)
+            self.networks[seed.id] = Network(
+                seed.id, seed.name, owner, seed.shared, seed.mtu, subnets, now
+            )
             self.subnets.update((s.id, s) for s in subnets)
         for project in config.projects:
             group_id = derived_uuid("security_group", f"{project.name}/default")
@@ -195,7 +199,9 @@ class NetworkStore:
         except LookupError as exc:
             for subnet, address in taken:
                 subnet.release(address)
-            message = str(exc) if fixed_ip else f"No more IP addresses available on network {network.id}."
+            message = (
+                str(exc) if fixed_ip else f"No more IP addresses available on network {network.id}."
+            )
             raise LookupError(message) from None
         serial = next(self._macs)
         port = Port(

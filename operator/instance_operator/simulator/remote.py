@@ -1,0 +1,120 @@
+"""``RemoteSimulator``: the controls of a simulator in another process, over ``/_sim``.
+
+Same names and results as the in-process ``Simulator`` (``faults.set(...)``,
+``counters.snapshot()``, ``servers.get(id)`` ...), so a test or benchmark can switch between
+the two without changing its assertions.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import requests
+
+from instance_operator.simulator.clouds import clouds_yaml
+from instance_operator.simulator.config import SimulatorConfig
+from instance_operator.simulator.counters import CounterSnapshot
+from instance_operator.simulator.faults import FaultSettings
+
+_TIMEOUT = 30.0
+
+
+class _Control:
+    def __init__(self, session: requests.Session, base_url: str) -> None:
+        self._session = session
+        self._base = f"{base_url}/_sim"
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        response = self._session.request(method, self._base + path, json=body, timeout=_TIMEOUT)
+        if response.status_code == 404:
+            raise KeyError(path)
+        if response.status_code >= 400:
+            raise ValueError(response.text)
+        return response.json() if response.content else None
+
+
+class RemoteFaults(_Control):
+    def get(self) -> FaultSettings:
+        return FaultSettings.model_validate(self._call("GET", "/faults"))
+
+    def set(self, **changes: Any) -> FaultSettings:
+        return FaultSettings.model_validate(self._call("PATCH", "/faults", changes))
+
+    def clear(self) -> None:
+        self._call("DELETE", "/faults")
+
+
+class RemoteCounters(_Control):
+    def snapshot(self) -> CounterSnapshot:
+        return CounterSnapshot.model_validate(self._call("GET", "/counters"))
+
+    def count(
+        self,
+        service: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+    ) -> int:
+        return self.snapshot().count(service, method, path, status)
+
+    def max_requests_per_second(self, service: str) -> int:
+        return self.snapshot().max_requests_per_second.get(service, 0)
+
+    def reset(self) -> None:
+        self._call("DELETE", "/counters")
+
+
+class RemoteServers(_Control):
+    def get(self, server_id: str) -> dict[str, Any] | None:
+        try:
+            view: dict[str, Any] = self._call("GET", f"/servers/{server_id}")["server"]
+        except KeyError:
+            return None
+        return view
+
+    def list(self, include_deleted: bool = False) -> builtins.list[dict[str, Any]]:
+        servers: builtins.list[dict[str, Any]] = self._call(
+            "GET", f"/servers?deleted={int(include_deleted)}"
+        )["servers"]
+        return servers
+
+    def count(self) -> int:
+        return len(self.list())
+
+    def delete(self, server_id: str) -> None:
+        self._call("DELETE", f"/servers/{server_id}")
+
+    def create(self, count: int = 1, **options: Any) -> builtins.list[str]:
+        ids: builtins.list[str] = self._call("POST", "/servers", {"count": count, **options})["ids"]
+        return ids
+
+
+class RemoteSimulator:
+    def __init__(self, auth_url: str, config: SimulatorConfig) -> None:
+        self.auth_url = auth_url
+        self.base_url = auth_url.removesuffix("/identity/v3")
+        self.config = config
+        self._session = requests.Session()
+        self.faults = RemoteFaults(self._session, self.base_url)
+        self.counters = RemoteCounters(self._session, self.base_url)
+        self.servers = RemoteServers(self._session, self.base_url)
+        self._control = _Control(self._session, self.base_url)
+
+    def clouds_yaml(
+        self,
+        cloud_name: str = "simulator",
+        *,
+        user: str | None = None,
+        application_credential: str | None = None,
+    ) -> str:
+        return clouds_yaml(self.auth_url, self.config, cloud_name, user, application_credential)
+
+    def reset(self) -> None:
+        self._control._call("POST", "/reset")
+
+    def expire_tokens(self) -> None:
+        self._control._call("DELETE", "/tokens")
+
+    def close(self) -> None:
+        self._session.close()
