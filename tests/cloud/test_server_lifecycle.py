@@ -77,22 +77,24 @@ def test_full_lifecycle(cloud: Cloud, server_factory: Factory, image_id: str) ->
     hard = servers.reboot(compute, created.id, RebootType.HARD)
     _wait(cloud, created.id, "ACTIVE")
 
-    assert servers.replace_metadata(compute, created.id, {"team": "a", "env": "x"}) == {
+    assert servers.replace_metadata(compute, created.id, {"team": "a", "env": "x"}).metadata == {
         "team": "a",
         "env": "x",
     }
-    assert servers.set_metadata_items(compute, created.id, {"env": "y"}) == {
+    assert servers.set_metadata_items(compute, created.id, {"env": "y"}).metadata == {
         "team": "a",
         "env": "y",
     }
     servers.delete_metadata_item(compute, created.id, "team")
-    assert servers.get_metadata(compute, created.id) == {"env": "y"}
+    assert servers.get_metadata(compute, created.id).metadata == {"env": "y"}
 
-    assert servers.replace_tags(compute, created.id, [uid_tag, "e2e"]) == sorted([uid_tag, "e2e"])
+    assert servers.replace_tags(compute, created.id, [uid_tag, "e2e"]).tags == sorted(
+        [uid_tag, "e2e"]
+    )
     assert servers.add_tag(compute, created.id, "with space").request_id
     assert servers.add_tag(compute, created.id, "with space").request_id  # already there: 204
     servers.delete_tag(compute, created.id, "e2e")
-    assert sorted(servers.list_tags(compute, created.id)) == sorted([uid_tag, "with space"])
+    assert sorted(servers.list_tags(compute, created.id).tags) == sorted([uid_tag, "with space"])
     with pytest.raises(errors.NotFound):
         servers.delete_tag(compute, created.id, "never-set")
 

@@ -24,6 +24,8 @@ from instance_operator.openstack.compute.servers import (
     FlavorLink,
     NetworkSpec,
     Server,
+    ServerMetadata,
+    ServerTags,
 )
 from instance_operator.openstack.config import (
     ApplicationCredentialAuth,
@@ -259,8 +261,17 @@ def test_nova_addresses_metadata_tags() -> None:
     assert addresses
     for entries in addresses.values():
         assert [Address.parse(a).addr for a in entries] == [a["addr"] for a in entries]
-    tags = load("nova/os-server-tags/v2.26/server-tags-index-resp.json")["tags"]
-    assert all(isinstance(t, str) for t in tags)
+    for path in ("server-tags-index-resp.json", "server-tags-put-all-resp.json"):
+        body = load(f"nova/os-server-tags/v2.26/{path}")
+        assert ServerTags.parse(body).tags == body["tags"]
+    body = load("nova/server-metadata/server-metadata-all-resp.json")
+    assert ServerMetadata.parse(body).metadata == body["metadata"]
+    for flow in ("flows/16-server-metadata-put.json", "flows/17-server-tags-put.json"):
+        capture = load(flow)
+        sent, got = capture["request_body"], capture["body"]
+        model = ServerMetadata if "metadata" in got else ServerTags
+        assert model.parse(got).model_dump() == got
+        assert sorted(model.parse(sent).model_dump().popitem()[1]) == sorted(sent.popitem()[1])
 
 
 def test_nova_version_documents() -> None:

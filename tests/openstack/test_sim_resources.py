@@ -101,14 +101,17 @@ def test_server_calls(sim: Simulator, make_cloud: MakeCloud) -> None:
     servers.confirm_resize(compute, created.id)
     assert _wait(compute, created.id, "ACTIVE").flavor_name == "m1.tiny"
 
-    assert servers.replace_metadata(compute, created.id, {"a": "1"}) == {"a": "1"}
-    assert servers.set_metadata_items(compute, created.id, {"b": "2"}) == {"a": "1", "b": "2"}
+    assert servers.replace_metadata(compute, created.id, {"a": "1"}).metadata == {"a": "1"}
+    assert servers.set_metadata_items(compute, created.id, {"b": "2"}).metadata == {
+        "a": "1",
+        "b": "2",
+    }
     servers.delete_metadata_item(compute, created.id, "a")
-    assert servers.get_metadata(compute, created.id) == {"b": "2"}
-    assert servers.replace_tags(compute, created.id, ["iop-uid-1", "z"]) == ["iop-uid-1", "z"]
+    assert servers.get_metadata(compute, created.id).metadata == {"b": "2"}
+    assert servers.replace_tags(compute, created.id, ["iop-uid-1", "z"]).tags == ["iop-uid-1", "z"]
     servers.add_tag(compute, created.id, "y")
     servers.delete_tag(compute, created.id, "z")
-    assert sorted(servers.list_tags(compute, created.id)) == ["iop-uid-1", "y"]
+    assert sorted(servers.list_tags(compute, created.id).tags) == ["iop-uid-1", "y"]
     assert servers.update_name(compute, created.id, "web-2").name == "web-2"
 
     extra = security_groups.list_security_groups(cloud.network, project_id=cloud.project_id)

@@ -26,6 +26,7 @@ from instance_operator.openstack.compute.servers.actions import (
     stop,
 )
 from instance_operator.openstack.compute.servers.metadata import (
+    ServerMetadata,
     delete_metadata_item,
     get_metadata,
     replace_metadata,
@@ -59,6 +60,7 @@ from instance_operator.openstack.compute.servers.security_groups import (
     remove_security_group,
 )
 from instance_operator.openstack.compute.servers.tags import (
+    ServerTags,
     add_tag,
     delete_tag,
     list_tags,
@@ -80,7 +82,9 @@ __all__ = [
     "RebootType",
     "SecurityGroupRef",
     "Server",
+    "ServerMetadata",
     "ServerSecurityGroup",
+    "ServerTags",
     "add_security_group",
     "add_tag",
     "confirm_resize",

@@ -6,20 +6,27 @@ mark intact; tags are checked against Nova's rules before sending.
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from instance_operator.openstack.compute.servers import urls
 from instance_operator.openstack.compute.servers.requests import check_tags
-from instance_operator.openstack.resource import Accepted
+from instance_operator.openstack.resource import Accepted, Resource
 from instance_operator.openstack.service import ServiceClient, accepted
 
 
-def list_tags(client: ServiceClient, server_id: str) -> list[str]:
-    return [str(t) for t in client.get(urls.tags(server_id)).object("tags")]
+class ServerTags(Resource):
+    tags: list[str] = Field(default_factory=list)
 
 
-def replace_tags(client: ServiceClient, server_id: str, tags: list[str]) -> list[str]:
+def list_tags(client: ServiceClient, server_id: str) -> ServerTags:
+    response = client.get(urls.tags(server_id))
+    return ServerTags.parse(response.body, response.request_id)
+
+
+def replace_tags(client: ServiceClient, server_id: str, tags: list[str]) -> ServerTags:
     """The server's tags become exactly ``tags``; returns them (Nova sorts them)."""
     response = client.put(urls.tags(server_id), {"tags": check_tags(list(tags))})
-    return [str(t) for t in response.object("tags")]
+    return ServerTags.parse(response.body, response.request_id)
 
 
 def add_tag(client: ServiceClient, server_id: str, tag: str) -> Accepted:
