@@ -1,8 +1,5 @@
-"""A simulator shared by this package's HTTP-level tests, reset before each test.
-
-Starting one per test would cost more than the tests; ``reset`` brings back the seeded cloud
-(no servers, no tokens, no faults, zero counters), so tests stay independent.
-"""
+"""HTTP-level tests run against the simulator (``instance_operator.simulator.testing``): a fresh
+one per test, and clouds connected to it with fast settings, closed after the test."""
 
 from __future__ import annotations
 
@@ -14,8 +11,8 @@ from instance_operator.openstack.cloud import Cloud, connect
 from instance_operator.openstack.config import CloudConfig, load_clouds_yaml
 from instance_operator.openstack.metrics import MetricsHook
 from instance_operator.openstack.settings import RetryPolicy, Settings
-from instance_operator.simulator import Simulator, SimulatorConfig
-from instance_operator.simulator.config import Durations
+from instance_operator.simulator import Simulator
+from instance_operator.simulator.testing import simulator, simulator_config, simulator_process
 
 #: Fast settings for tests: short timeouts and backoff, no rate limit unless a test sets one.
 FAST = Settings(
@@ -27,31 +24,12 @@ FAST = Settings(
 
 MakeCloud = Callable[..., Cloud]
 
-
-#: Transitions a few times faster than the simulator's defaults, to keep the suite quick.
-QUICK = Durations(
-    build=0.2,
-    stop=0.1,
-    start=0.1,
-    reboot=0.1,
-    hard_reboot=0.2,
-    resize=0.2,
-    confirm_resize=0.05,
-    snapshot_queued=0.1,
-    snapshot_upload=0.2,
-)
-
-
-@pytest.fixture(scope="module")
-def simulator() -> Iterator[Simulator]:
-    with Simulator(SimulatorConfig(durations=QUICK)).running() as sim:
-        yield sim
+__all__ = ["FAST", "MakeCloud", "simulator", "simulator_config", "simulator_process"]
 
 
 @pytest.fixture
 def sim(simulator: Simulator) -> Simulator:
-    simulator.reset()
-    simulator.faults.clear()
+    """The simulator team's fixture (a fresh in-process simulator with 50 ms transitions)."""
     return simulator
 
 

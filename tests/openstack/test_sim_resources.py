@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import itertools
+import os
+import subprocess
+import sys
 from argparse import Namespace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +27,7 @@ from instance_operator.openstack.image import images
 from instance_operator.openstack.network import networks, ports, security_groups
 from instance_operator.openstack.transport import error_for
 from instance_operator.simulator import Simulator
+from instance_operator.simulator.remote import RemoteSimulator
 from tests.openstack.conftest import MakeCloud
 
 DETAIL = "/v2.1/servers/detail"
@@ -229,3 +233,27 @@ def test_check_cloud_against_the_simulator(sim: Simulator, tmp_path: Path) -> No
     out, err = io.StringIO(), io.StringIO()
     assert run(Namespace(cloud="sim", clouds_file=path), out=out, err=err) == 1
     assert err.getvalue().startswith("check-cloud: FAILED: Keystone refused the credentials")
+
+
+def test_check_cloud_command_line(simulator_process: RemoteSimulator, tmp_path: Path) -> None:
+    """The real command in a child process against a simulator in another child process."""
+    clouds = tmp_path / "clouds.yaml"
+    assert clouds.is_file()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "instance_operator", "check-cloud", "--cloud", "simulator",
+         "--clouds-file", str(clouds)],
+        capture_output=True, text=True, timeout=60, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "compute microversion: 2.104" in done.stdout
+    failed = subprocess.run(
+        [sys.executable, "-m", "instance_operator", "check-cloud", "--cloud", "elsewhere",
+         "--clouds-file", str(clouds)],
+        capture_output=True, text=True, timeout=60, env=env, check=False,
+    )  # fmt: skip
+    assert failed.returncode == 1
+    assert failed.stderr.strip() == (
+        "check-cloud: FAILED: configuration: clouds.yaml has no cloud 'elsewhere' "
+        "(it has: simulator)"
+    )
