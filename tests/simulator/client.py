@@ -104,13 +104,11 @@ class OpenStack:
         return str(images[0]["id"])
 
     def create_server(self, name: str = "web-1", **fields: Any) -> dict[str, Any]:
-        body = {
-            "name": name,
-            "flavorRef": self.flavor_id("m1.tiny"),
-            "imageRef": self.image_id(),
-            "networks": "none",
-            **fields,
-        }
+        body = {"name": name, "networks": "none", **fields}
+        if "flavorRef" not in body:
+            body["flavorRef"] = self.flavor_id("m1.tiny")
+        if "imageRef" not in body:
+            body["imageRef"] = self.image_id()
         response = self.post("compute", "/servers", json={"server": body})
         assert response.status_code == 202, response.text
         server: dict[str, Any] = response.json()["server"]

@@ -210,8 +210,6 @@ def test_yaml_config_users_and_projects() -> None:
         """
         projects: [{name: ops}]
         users: [{name: alice, password: pw, project: ops, roles: [member]}]
-        application_credentials: []
-        keypairs: []
         """
     )
     with Simulator(config).running() as sim:

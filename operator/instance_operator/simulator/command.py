@@ -40,7 +40,11 @@ def run(args: argparse.Namespace) -> int:
     from instance_operator.simulator.config import SimulatorConfig
     from instance_operator.simulator.runner import Simulator
 
-    config = SimulatorConfig.from_yaml(args.config) if args.config else SimulatorConfig()
+    try:
+        config = SimulatorConfig.from_yaml(args.config) if args.config else SimulatorConfig()
+    except (OSError, ValueError) as exc:
+        sys.stderr.write(f"instance-operator simulator: bad --config: {exc}\n")
+        return 2
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

@@ -262,6 +262,14 @@ class SimulatorConfig(_Model):
         users = {u.name for u in self.users}
         if not self.users:
             raise ValueError("at least one user is needed")
+        # The default credential and keypairs belong to the default users; a config with its
+        # own users keeps only those that still have an owner.
+        if "application_credentials" not in self.model_fields_set:
+            self.application_credentials = [
+                a for a in self.application_credentials if a.user in users
+            ]
+        if "keypairs" not in self.model_fields_set:
+            self.keypairs = [k for k in self.keypairs if k.user in users]
         problems = [
             *(f"user {u.name}: unknown project {u.project}" for u in self.users if u.project not in projects),
             *(f"application credential {a.name}: unknown user {a.user}" for a in self.application_credentials if a.user not in users),
@@ -276,14 +284,14 @@ class SimulatorConfig(_Model):
 
     @classmethod
     def from_yaml(cls, source: str | Path) -> SimulatorConfig:
-        """Load from a path or from YAML text (a ``str`` holding a newline or a ``:`` is text)."""
-        if isinstance(source, Path) or ("\n" not in source and ":" not in source):
+        """Load from a file (a ``Path``, or a ``str`` naming an existing file) or YAML text."""
+        if isinstance(source, Path) or ("\n" not in source and Path(source).is_file()):
             text = Path(source).read_text()
         else:
             text = source
         data: Any = yaml.safe_load(text) or {}
         if not isinstance(data, dict):
-            raise ValueError("a simulator config is a YAML mapping")
+            raise ValueError(f"{str(source)[:80]!r} is neither a file nor a YAML mapping")
         return cls.model_validate(data)
 
     def to_yaml(self) -> str:
