@@ -15,14 +15,20 @@ import logging
 from typing import Any
 
 import kopf
+from kubernetes import client as k8s
 
 from instance_operator.api import names
+from instance_operator.controller.login import connection_info
 from instance_operator.controller.runtime import Controller
 
 log = logging.getLogger(__name__)
 
 #: How long one deletion attempt waits for Nova before kopf retries it.
 DELETE_WAIT = 120.0
+#: How soon a deletion that the cloud refused is retried. Short, because the retry is also when a
+#: switch to ``deletionPolicy: Orphan`` takes effect (kopf holds the object's other events while
+#: its delete handler runs or waits).
+DELETE_RETRY = 15.0
 
 
 def settings(*, peering_name: str, priority: int, standalone: bool) -> kopf.OperatorSettings:
@@ -44,38 +50,39 @@ def settings(*, peering_name: str, priority: int, standalone: bool) -> kopf.Oper
     return s
 
 
-def build_registry(controller: Controller) -> kopf.OperatorRegistry:
+def build_registry(
+    controller: Controller, configuration: k8s.Configuration
+) -> kopf.OperatorRegistry:
     registry = kopf.OperatorRegistry()
     resource = (names.GROUP, names.VERSION, names.PLURAL)
 
-    @kopf.on.login(registry=registry)
-    def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
-        info: kopf.ConnectionInfo | None = kopf.login_via_client(**kwargs)
-        return info
+    @kopf.on.login(id="login", registry=registry)
+    def login(**_: Any) -> kopf.ConnectionInfo:
+        return connection_info(configuration)
 
-    @kopf.on.startup(registry=registry)
+    @kopf.on.startup(id="startup", registry=registry)
     async def startup(**_: Any) -> None:
         controller.start(asyncio.get_running_loop())
 
-    @kopf.on.cleanup(registry=registry)
+    @kopf.on.cleanup(id="cleanup", registry=registry)
     async def cleanup(**_: Any) -> None:
         await asyncio.to_thread(controller.stop)
 
-    @kopf.on.event(*resource, registry=registry)
+    @kopf.on.event(*resource, id="observe", registry=registry)
     def observe(event: kopf.RawEvent, **_: Any) -> None:
         controller.observe(event.get("type"), event["object"])
 
-    @kopf.on.resume(*resource, registry=registry)
-    @kopf.on.create(*resource, registry=registry)
-    @kopf.on.update(*resource, registry=registry)
+    @kopf.on.resume(*resource, id="reconcile", registry=registry)
+    @kopf.on.create(*resource, id="reconcile", registry=registry)
+    @kopf.on.update(*resource, id="reconcile", registry=registry)
     async def reconcile(uid: str, **_: Any) -> None:
         await controller.reconcile(uid)
 
-    @kopf.on.delete(*resource, registry=registry)
+    @kopf.on.delete(*resource, id="finalize", registry=registry)
     async def finalize(uid: str, **_: Any) -> None:
         outcome = await controller.finalize(uid, timeout=DELETE_WAIT)
         if not outcome.done:
-            raise kopf.TemporaryError(outcome.message, delay=60 if outcome.failed else 5)
+            raise kopf.TemporaryError(outcome.message, delay=DELETE_RETRY if outcome.failed else 5)
 
     @kopf.on.probe(id="pending_reconciles", registry=registry)
     def pending(**_: Any) -> int:

@@ -70,6 +70,39 @@ RETRIED_USER_ERRORS = frozenset(Reason) - {
 }
 
 
+#: Phases in which Nova walks through several task states that users need not see one by one.
+TRANSITIONS = frozenset({Phase.BUILDING.value, Phase.REBOOTING.value, Phase.RESIZING.value})
+#: What may change inside a transition without being worth a write of its own.
+PROGRESS_KEYS = frozenset(
+    {
+        "taskState",
+        "powerState",
+        "serverStatus",
+        "addresses",
+        "flavorID",
+        "flavorName",
+        "imageID",
+        "serverName",
+        "conditions",
+    }
+)
+
+
+def only_progress(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """True when ``new`` differs from ``old`` only by Nova's progress inside one transition
+    (``scheduling`` -> ``networking`` -> ``spawning``...). Such changes are not written: the phase
+    and every condition's status are the same, and the end of the transition is written anyway.
+    This keeps an Instance at four writes from apply to Ready, however many steps Nova takes."""
+    if new.get("phase") not in TRANSITIONS or old.get("phase") != new.get("phase"):
+        return False
+    changed = {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)}
+    return changed <= PROGRESS_KEYS and _condition_states(old) == _condition_states(new)
+
+
+def _condition_states(status: dict[str, Any]) -> dict[str, str]:
+    return {c.get("type", ""): c.get("status", "") for c in status.get("conditions") or []}
+
+
 def default_server_name(view: InstanceView) -> str:
     return f"{view.ref.namespace}-{view.ref.name}"[:255]
 
@@ -428,7 +461,8 @@ class Reconciler:
         if p.problem is not None and p.problem.reason in RETRIED_USER_ERRORS:
             p.soon(self._config.user_error_retry)
         final = self._with_conditions(p)
-        self._writer.write(p.view, final)
+        if not only_progress(self._writer.current(p.view), final):
+            self._writer.write(p.view, final)
         for kind, reason, message in p.events:
             if kind == "Warning":
                 self._recorder.warning(p.ref, reason, message)
