@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 import yaml
 from pydantic import ValidationError
-from tests.support import apiserver_rules
 
 from instance_operator.api.crd import instance_crd
 from instance_operator.api.models import Instance, InstanceSpec
 from instance_operator.api.validation import InvalidSpec, describe, validate_spec
+from tests.support import apiserver_rules
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SCHEMA = instance_crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
