@@ -13,11 +13,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any, Literal
 
-from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
+from multidict import MultiDict, MultiDictProxy
 
 from instance_operator.simulator.cloud import Cloud
 from instance_operator.simulator.compute import microversion
-from instance_operator.simulator.compute.lifecycle import Attachment, Blueprint, Caller
+from instance_operator.simulator.compute.plans import Attachment, Blueprint, Caller
 from instance_operator.simulator.compute.views import Links
 from instance_operator.simulator.config import UserSeed
 from instance_operator.simulator.http.api import ApiRequest
@@ -52,11 +52,8 @@ class ServerControl:
     def _request(self) -> ApiRequest:
         cloud = self._cloud
         return ApiRequest(
-            method="GET",
-            path="",
             params={},
             query=MultiDictProxy(MultiDict()),
-            headers=CIMultiDictProxy(CIMultiDict()),
             body=None,
             origin=self._origin(),
             request_id="req-internal",

@@ -15,7 +15,7 @@ def _utc(ts: float) -> dt.datetime:
 
 
 def isotime(ts: float) -> str:
-    """``2026-11-23T12:25:50Z``: Nova's created/updated, Glance's created_at/updated_at."""
+    """``2026-11-23T12:25:50Z``: Nova's created/updated, Glance's and Neutron's created_at."""
     return _utc(ts).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -27,11 +27,6 @@ def isotime_micro(ts: float) -> str:
 def isotime_micro_z(ts: float) -> str:
     """``2026-11-23T13:25:50.000000Z``: Keystone's expires_at and issued_at."""
     return _utc(ts).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def neutron_time(ts: float) -> str:
-    """``2016-03-08T20:19:41Z``: Neutron's created_at/updated_at."""
-    return isotime(ts)
 
 
 def parse_isotime(text: str) -> float:

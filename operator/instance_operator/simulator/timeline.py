@@ -32,6 +32,3 @@ class Timeline:
 
     def clear(self) -> None:
         self._heap.clear()
-
-    def __len__(self) -> int:
-        return len(self._heap)

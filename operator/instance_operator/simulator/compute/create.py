@@ -12,7 +12,7 @@ from typing import Any
 
 from instance_operator.simulator.compute import schema
 from instance_operator.simulator.compute.keypairs import Keypair
-from instance_operator.simulator.compute.lifecycle import Attachment, Blueprint
+from instance_operator.simulator.compute.plans import Attachment, Blueprint
 from instance_operator.simulator.config import SimulatorConfig
 from instance_operator.simulator.errors import ApiError, nova_validation
 from instance_operator.simulator.http.api import ApiRequest

@@ -13,7 +13,6 @@ import secrets
 import string
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from instance_operator.simulator.compute.model import (
     ACTIVE,
@@ -29,53 +28,12 @@ from instance_operator.simulator.compute.model import (
     InstanceAction,
     Server,
 )
-from instance_operator.simulator.config import FlavorSeed, SimulatorConfig
+from instance_operator.simulator.compute.plans import Blueprint, Caller
+from instance_operator.simulator.config import SimulatorConfig
 from instance_operator.simulator.errors import ApiError, nova_invalid_state
 from instance_operator.simulator.image.store import Image, ImageStore, SnapshotSource
-from instance_operator.simulator.network.store import Network, NetworkStore, Port
+from instance_operator.simulator.network.store import NetworkStore
 from instance_operator.simulator.timeline import Timeline
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who asks, for the instance-action record."""
-
-    user_id: str
-    project_id: str
-    request_id: str
-
-
-@dataclass(frozen=True)
-class Attachment:
-    """One entry of a create request's ``networks``: a network (maybe a fixed IP) or a port."""
-
-    network: Network | None = None
-    port: Port | None = None
-    fixed_ip: str | None = None
-
-
-@dataclass
-class Blueprint:
-    """A validated create request."""
-
-    name: str
-    flavor: FlavorSeed
-    image: Image
-    attachments: list[Attachment]
-    group_ids: list[str]
-    group_names: list[str]
-    key_name: str | None = None
-    availability_zone: str | None = None
-    user_data: str | None = None
-    metadata: dict[str, str] | None = None
-    tags: list[str] | None = None
-    description: str | None = None
-    hostname: str | None = None
-    scheduler_hints: dict[str, list[str]] | None = None
-    access_ipv4: str = ""
-    access_ipv6: str = ""
-    config_drive: bool = False
-    admin_pass: str | None = None
 
 
 def _hostname(name: str) -> str:

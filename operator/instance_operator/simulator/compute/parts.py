@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from instance_operator.simulator.compute.keypairs import Keypair
-from instance_operator.simulator.compute.lifecycle import Caller, Compute
+from instance_operator.simulator.compute.lifecycle import Compute
 from instance_operator.simulator.compute.model import Server
+from instance_operator.simulator.compute.plans import Caller
 from instance_operator.simulator.compute.views import ServerView
 from instance_operator.simulator.config import SimulatorConfig
 from instance_operator.simulator.faults import Faults

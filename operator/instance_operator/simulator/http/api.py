@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from multidict import CIMultiDictProxy, MultiMapping
+from multidict import MultiMapping
 
 from instance_operator.simulator.identity.tokens import Token
 
@@ -20,11 +20,8 @@ Version = tuple[int, int]
 
 @dataclass
 class ApiRequest:
-    method: str
-    path: str
     params: Mapping[str, str]
     query: MultiMapping[str]
-    headers: CIMultiDictProxy[str]
     body: Any
     #: ``http://127.0.0.1:PORT``, so links point wherever the client reached us.
     origin: str

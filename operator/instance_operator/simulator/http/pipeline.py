@@ -173,11 +173,8 @@ class Pipeline:
             cloud.advance(now)
             return route.handler(
                 ApiRequest(
-                    method=request.method,
-                    path=request.path,
                     params=dict(request.match_info),
                     query=request.query,
-                    headers=request.headers,
                     body=body,
                     origin=origin,
                     request_id=request_id,

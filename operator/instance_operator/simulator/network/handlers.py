@@ -20,13 +20,13 @@ from instance_operator.simulator.network.store import (
     Rule,
     SecurityGroup,
 )
-from instance_operator.simulator.timefmt import neutron_time
+from instance_operator.simulator.timefmt import isotime
 
 _NOT_FILTERS = {"fields", "limit", "marker", "sort_key", "sort_dir", "page_reverse"}
 
 
 def network_view(network: Network) -> dict[str, Any]:
-    stamp = neutron_time(network.created)
+    stamp = isotime(network.created)
     return {
         "admin_state_up": True,
         "availability_zone_hints": [],
@@ -62,7 +62,7 @@ def port_view(port: Port) -> dict[str, Any]:
     return {
         "admin_state_up": True,
         "allowed_address_pairs": [],
-        "created_at": neutron_time(port.created),
+        "created_at": isotime(port.created),
         "data_plane_status": None,
         "description": "",
         "device_id": port.device_id,
@@ -84,7 +84,7 @@ def port_view(port: Port) -> dict[str, Any]:
         "status": "ACTIVE" if port.device_id else "DOWN",
         "tags": [],
         "tenant_id": port.project_id,
-        "updated_at": neutron_time(port.updated),
+        "updated_at": isotime(port.updated),
         "qos_network_policy_id": None,
         "qos_policy_id": None,
         "propagate_uplink_status": False,
@@ -95,7 +95,7 @@ def port_view(port: Port) -> dict[str, Any]:
 
 
 def _rule_view(rule: Rule, group: SecurityGroup) -> dict[str, Any]:
-    stamp = neutron_time(group.created)
+    stamp = isotime(group.created)
     return {
         "direction": rule.direction,
         "ethertype": rule.ethertype,
@@ -118,7 +118,7 @@ def _rule_view(rule: Rule, group: SecurityGroup) -> dict[str, Any]:
 
 
 def group_view(group: SecurityGroup) -> dict[str, Any]:
-    stamp = neutron_time(group.created)
+    stamp = isotime(group.created)
     return {
         "description": group.description,
         "id": group.id,
