@@ -173,3 +173,8 @@ def test_keys_zones_groups_and_fields_are_kept(simulator: Simulator, admin: Open
     assert server["tags"] == ["a", "b"]
     assert server["description"] == "hello"
     assert server["security_groups"] == [{"name": "default"}]
+
+
+def test_network_strings_need_2_37(admin: OpenStack) -> None:
+    message = refused(admin, base(admin, networks="none"), version="2.36")
+    assert message.endswith("'none' is not of type 'array'")

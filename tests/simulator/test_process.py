@@ -32,13 +32,15 @@ def test_cli_prints_the_auth_url_and_writes_clouds_yaml(tmp_path: Path) -> None:
         str(config),
         "--clouds-yaml",
         str(clouds),
+        "--cloud-name",
+        "lab",
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         auth_url = _first_line(process)
         assert auth_url.startswith("http://127.0.0.1:")
         assert auth_url.endswith("/identity/v3")
-        cloud = yaml.safe_load(clouds.read_text())["clouds"]["simulator"]
+        cloud = yaml.safe_load(clouds.read_text())["clouds"]["lab"]
         assert cloud["region_name"] == "RegionTwo"
         auth = cloud["auth"]
         assert auth["auth_url"] == auth_url

@@ -25,6 +25,12 @@ _STARTUP_TIMEOUT = 30.0
 
 
 class Simulator:
+    """One simulated cloud on 127.0.0.1; ``with Simulator(config).running() as sim: ...``.
+
+    ``faults``, ``counters`` and ``servers`` steer and observe it from Python; the same
+    controls are served under ``/_sim`` for a simulator running in another process.
+    """
+
     def __init__(
         self, config: SimulatorConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
     ) -> None:

@@ -126,7 +126,7 @@ class CreateParser:
             name=name,
             flavor=flavor,
             image=image,
-            attachments=self._attachments(server.get("networks"), token.project_id),
+            attachments=self._attachments(req, server.get("networks"), token.project_id),
             group_ids=group_ids,
             group_names=group_names,
             key_name=key_name,
@@ -159,7 +159,9 @@ class CreateParser:
             ids.append(group.id)
         return names, ids
 
-    def _attachments(self, networks: Any, project_id: str) -> list[Attachment]:
+    def _attachments(self, req: ApiRequest, networks: Any, project_id: str) -> list[Attachment]:
+        if isinstance(networks, str) and not req.at_least(2, 37):
+            raise schema.json_type_error("networks", networks, "array")
         if networks == "none":
             return []
         if networks is None or networks == "auto":
