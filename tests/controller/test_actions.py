@@ -1,97 +1,162 @@
+"""Annotation actions: each token carried out exactly once, with results in status and Events."""
+
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from instance_operator.api.models import ActionResult, ActionStatus, PowerPolicy
-from instance_operator.api.names import Action
-from instance_operator.controller.actions import ServerFacts, Step, outcome, plan, snapshot_outcome
-
-ACTIVE = ServerFacts("ACTIVE", None)
-SHUTOFF = ServerFacts("SHUTOFF", None)
-BUILDING = ServerFacts("BUILD", "spawning")
+from instance_operator.controller.runtime import Controller
+from instance_operator.simulator import Simulator
+from tests.controller.test_lifecycle import ACTION_PATH, reasons, web
+from tests.support.cluster import Cluster, wait_for
+from tests.support.operator_thread import operator_running
 
 
-def record(token: str, result: ActionResult, request_id: str | None = None) -> ActionStatus:
-    return ActionStatus(token=token, result=result, requestID=request_id)
+def action_calls(sim: Simulator) -> int:
+    return sim.counters.count(method="POST", path=ACTION_PATH)
 
 
-def step(
-    action: Action,
-    token: str | None,
-    rec: ActionStatus | None = None,
-    server: ServerFacts | None = ACTIVE,
-    policy: PowerPolicy = PowerPolicy.MANUAL,
-) -> Step:
-    return plan(
-        action, token, record=rec, power_policy=policy, server=server, server_name="web"
-    ).step
+def test_stop_then_start(cluster: Cluster, sim: Simulator, operator: Controller) -> None:
+    cluster.apply(web())
+    server_id = cluster.wait_ready("web-1")["serverID"]
+    cluster.annotate("web-1", "stop", "t1")
+    record = cluster.wait_action("web-1", "stop", "t1")
+    assert record["result"] == "Succeeded", record
+    assert record["requestID"].startswith("req-")
+    assert (sim.servers.get(server_id) or {})["status"] == "SHUTOFF"
+    assert cluster.status("web-1")["phase"] == "Stopped"
+
+    cluster.annotate("web-1", "start", "t2")
+    assert cluster.wait_action("web-1", "start", "t2")["result"] == "Succeeded"
+    cluster.wait_ready("web-1")
+    assert action_calls(sim) == 2
+    assert ("Normal", "Stopped") in reasons(cluster, "web-1")
+    assert ("Normal", "Started") in reasons(cluster, "web-1")
 
 
-def test_no_annotation_no_work() -> None:
-    assert step(Action.REBOOT, None) is Step.NONE
-
-
-def test_new_token_is_called_once_and_finished_token_never_again() -> None:
-    assert step(Action.REBOOT, "t1") is Step.CALL
-    assert step(Action.REBOOT, "t1", record("t1", ActionResult.SUCCEEDED, "req-1")) is Step.NONE
-    assert step(Action.REBOOT, "t1", record("t1", ActionResult.FAILED)) is Step.NONE
-    assert step(Action.REBOOT, "t2", record("t1", ActionResult.SUCCEEDED, "req-1")) is Step.CALL
-
-
-def test_running_record_awaits_or_recovers() -> None:
-    assert step(Action.REBOOT, "t1", record("t1", ActionResult.RUNNING, "req-1")) is Step.AWAIT
-    assert step(Action.REBOOT, "t1", record("t1", ActionResult.RUNNING)) is Step.RECOVER
-
-
-def test_busy_or_missing_server_waits() -> None:
-    assert step(Action.REBOOT, "t1", server=BUILDING) is Step.WAIT
-    assert step(Action.SNAPSHOT, "s1", server=None) is Step.WAIT
-    assert step(Action.REBOOT, "t1", record("t1", ActionResult.PENDING), server=ACTIVE) is Step.CALL
-
-
-def test_idempotent_power_actions_skip_the_call() -> None:
-    assert step(Action.STOP, "t1", server=SHUTOFF) is Step.SKIP
-    assert step(Action.START, "t1", server=ACTIVE) is Step.SKIP
-    assert step(Action.START, "t1", server=SHUTOFF) is Step.CALL
-
-
-@pytest.mark.parametrize("policy", [PowerPolicy.RUNNING, PowerPolicy.STOPPED])
-def test_start_stop_refused_unless_manual(policy: PowerPolicy) -> None:
-    refused = plan(
-        Action.STOP, "t1", record=None, power_policy=policy, server=ACTIVE, server_name="web"
+def test_a_token_is_carried_out_once(
+    cluster: Cluster, sim: Simulator, operator: Controller
+) -> None:
+    cluster.apply(web())
+    cluster.wait_ready("web-1")
+    cluster.annotate("web-1", "reboot", "once")
+    assert cluster.wait_action("web-1", "reboot", "once")["result"] == "Succeeded"
+    assert action_calls(sim) == 1
+    cluster.annotate("web-1", "reboot", "once")  # the same value again
+    cluster.patch_spec("web-1", {"tags": ["poke"]})  # and a reason to reconcile
+    wait_for(
+        "the tag to be applied",
+        lambda: cluster.condition("web-1", "Ready").get("observedGeneration") == 2,
     )
-    assert refused.step is Step.REFUSE
-    assert "spec.powerState" in refused.message
-    assert step(Action.REBOOT, "t1", policy=policy) is Step.CALL
+    assert action_calls(sim) == 1
+    cluster.annotate("web-1", "reboot", "twice")
+    assert cluster.wait_action("web-1", "reboot", "twice")["result"] == "Succeeded"
+    assert action_calls(sim) == 2
+    assert ("Normal", "Rebooted") in reasons(cluster, "web-1")
 
 
-def test_bad_tokens_are_refused_with_a_reason() -> None:
-    assert step(Action.SNAPSHOT, "  ") is Step.REFUSE
-    long = plan(
-        Action.SNAPSHOT,
-        "x" * 300,
-        record=None,
-        power_policy=PowerPolicy.MANUAL,
-        server=ACTIVE,
-        server_name="web",
-    )
-    assert long.step is Step.REFUSE
-    assert "255" in long.message
+def test_stop_on_a_stopped_server_succeeds_without_a_call(
+    cluster: Cluster, sim: Simulator, operator: Controller
+) -> None:
+    cluster.apply(web())
+    cluster.wait_ready("web-1")
+    cluster.annotate("web-1", "stop", "a")
+    cluster.wait_action("web-1", "stop", "a")
+    cluster.annotate("web-1", "stop", "b")
+    record = cluster.wait_action("web-1", "stop", "b")
+    assert record["result"] == "Succeeded"
+    assert "already stopped" in record["message"]
+    assert action_calls(sim) == 1
 
 
-def test_gone_server_refuses() -> None:
-    assert step(Action.START, "t1", server=ServerFacts("DELETED", None)) is Step.REFUSE
+def test_hard_reboot(cluster: Cluster, sim: Simulator, operator: Controller) -> None:
+    cluster.apply(web())
+    cluster.wait_ready("web-1")
+    cluster.annotate("web-1", "hard-reboot", "h1")
+    assert cluster.wait_action("web-1", "hardReboot", "h1")["result"] == "Succeeded"
+    cluster.wait_ready("web-1")
 
 
-def test_outcomes() -> None:
-    assert outcome(Action.REBOOT, ServerFacts("REBOOT", "rebooting")) is None
-    assert outcome(Action.REBOOT, ACTIVE) == (ActionResult.SUCCEEDED, "The server rebooted.")
-    assert outcome(Action.STOP, SHUTOFF)[0] is ActionResult.SUCCEEDED  # type: ignore[index]
-    assert outcome(Action.STOP, ACTIVE)[0] is ActionResult.FAILED  # type: ignore[index]
-    failed = outcome(Action.HARD_REBOOT, ServerFacts("ERROR", None), "No valid host")
-    assert failed == (ActionResult.FAILED, "The server went to ERROR. No valid host")
-    assert outcome(Action.START, None)[0] is ActionResult.FAILED  # type: ignore[index]
-    assert outcome(Action.SNAPSHOT, ACTIVE) is None
-    assert snapshot_outcome("saving") is None
-    assert snapshot_outcome("active")[0] is ActionResult.SUCCEEDED  # type: ignore[index]
-    assert snapshot_outcome("killed")[0] is ActionResult.FAILED  # type: ignore[index]
+def test_soft_reboot_of_a_stopped_server_fails_with_novas_reason(
+    cluster: Cluster, sim: Simulator, operator: Controller
+) -> None:
+    cluster.apply(web())
+    cluster.wait_ready("web-1")
+    cluster.annotate("web-1", "stop", "s")
+    cluster.wait_action("web-1", "stop", "s")
+    cluster.annotate("web-1", "reboot", "r")
+    record = cluster.wait_action("web-1", "reboot", "r")
+    assert record["result"] == "Failed"
+    assert "Nova refused" in record["message"]
+    assert ("Warning", "ActionFailed") in reasons(cluster, "web-1")
+
+
+def test_snapshot_names_the_image_after_the_token(
+    cluster: Cluster, sim: Simulator, operator: Controller
+) -> None:
+    cluster.apply(web())
+    cluster.wait_ready("web-1")
+    cluster.annotate("web-1", "snapshot", "before-upgrade")
+    record = cluster.wait_action("web-1", "snapshot", "before-upgrade")
+    assert record["result"] == "Succeeded", record
+    (snapshot,) = cluster.status("web-1")["snapshots"]
+    assert snapshot["imageName"] == "default-web-1-before-upgrade"
+    assert snapshot["state"] == "active"
+    assert snapshot["imageID"]
+    assert ("Normal", "SnapshotCreated") in reasons(cluster, "web-1")
+
+
+def test_start_and_stop_are_refused_when_the_operator_owns_power(
+    cluster: Cluster, sim: Simulator, operator: Controller
+) -> None:
+    cluster.apply(web(powerState="Running"))
+    cluster.wait_ready("web-1")
+    cluster.annotate("web-1", "stop", "no")
+    record = cluster.wait_action("web-1", "stop", "no")
+    assert record["result"] == "Failed"
+    assert "spec.powerState is Running" in record["message"]
+    assert action_calls(sim) == 0
+    assert ("Warning", "ActionRefused") in reasons(cluster, "web-1")
+
+
+def test_an_action_requested_at_creation_waits_for_the_build(
+    cluster: Cluster, sim: Simulator, operator: Controller
+) -> None:
+    instance = web()
+    instance["metadata"]["annotations"] = {"instance-operator.dev/snapshot": "first"}
+    cluster.apply(instance)
+    record = cluster.wait_action("web-1", "snapshot", "first")
+    assert record["result"] == "Succeeded"
+    assert action_calls(sim) == 1
+
+
+def test_a_failed_build_shows_novas_fault_and_stays_watched(
+    cluster: Cluster, sim: Simulator, operator: Controller
+) -> None:
+    sim.faults.set(error_next_builds=1)
+    cluster.apply(web())
+    degraded = cluster.wait_condition("web-1", "Degraded", "ServerError")
+    assert "No valid host" in degraded["message"]
+    status = cluster.status("web-1")
+    assert status["phase"] == "Error"
+    assert "No valid host" in status["fault"]["message"]
+    assert cluster.condition("web-1", "Ready")["reason"] == "ServerError"
+    # A hard reboot is not refused by the operator; Nova decides (a never-launched server: 409).
+    cluster.annotate("web-1", "hard-reboot", "try")
+    record = cluster.wait_action("web-1", "hardReboot", "try")
+    assert record["result"] == "Failed"
+    assert "Nova refused" in record["message"]
+
+
+def test_restart_mid_action_carries_it_out_once(
+    cluster: Cluster, sim: Simulator, tmp_path: Path
+) -> None:
+    with operator_running(cluster.kubeconfig):
+        cluster.apply(web())
+        cluster.wait_ready("web-1")
+        cluster.annotate("web-1", "reboot", "r1")
+        wait_for("the reboot to be called", lambda: action_calls(sim) == 1)
+    # the operator stopped right after the call, perhaps before it recorded the request ID
+    with operator_running(cluster.kubeconfig):
+        assert cluster.wait_action("web-1", "reboot", "r1")["result"] == "Succeeded"
+        cluster.wait_ready("web-1")
+    assert action_calls(sim) == 1

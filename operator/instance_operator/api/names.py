@@ -22,6 +22,11 @@ CRD_NAME = f"{PLURAL}.{GROUP}"
 PREFIX = f"{GROUP}/"
 FINALIZER = f"{PREFIX}finalizer"
 
+#: Where kopf keeps its own bookkeeping (the last handled spec, handler progress). kopf leaves every
+#: annotation under its storage prefix out of its change detection, so that prefix must not be
+#: ``instance-operator.dev``: the action annotations live there and must trigger the handlers.
+KOPF_PREFIX = f"kopf.{GROUP}"
+
 #: The tag put on every server the operator creates; followed by the Instance's metadata.uid.
 #: Looking servers up by it before a create is what keeps one Instance from ever owning two servers.
 SERVER_TAG_PREFIX = "iop-uid-"

@@ -34,9 +34,9 @@ DELETE_RETRY = 15.0
 def settings(*, peering_name: str, priority: int, standalone: bool) -> kopf.OperatorSettings:
     s = kopf.OperatorSettings()
     s.persistence.finalizer = names.FINALIZER
-    s.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=names.GROUP)
+    s.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=names.KOPF_PREFIX)
     s.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
-        prefix=names.GROUP, key="last-handled-configuration"
+        prefix=names.KOPF_PREFIX, key="last-handled-configuration"
     )
     s.posting.enabled = False  # the controller posts its own Events, with stable reasons
     s.peering.name = peering_name

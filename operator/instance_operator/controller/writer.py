@@ -9,6 +9,7 @@ memory is dropped whenever this replica becomes active again).
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from typing import Any
@@ -28,9 +29,10 @@ class StatusWriter:
         self._written: dict[str, dict[str, Any]] = {}
 
     def current(self, view: InstanceView) -> dict[str, Any]:
+        """A deep copy: a pass edits it freely, and only a write changes what is remembered."""
         with self._lock:
             known = self._written.get(view.uid)
-        return dict(known) if known is not None else dict(view.status)
+        return copy.deepcopy(dict(known if known is not None else view.status))
 
     def write(self, view: InstanceView, status: dict[str, Any]) -> bool:
         """Make the Instance's status ``status``; False if nothing changed (no request sent)."""
