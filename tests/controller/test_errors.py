@@ -14,10 +14,10 @@ from instance_operator.simulator import Simulator, SimulatorConfig
 from instance_operator.simulator.config import ImageSeed, Quota
 from tests.controller.conftest import FAST_CLOUD
 from tests.controller.test_lifecycle import reasons, web
-from tests.support.cluster import CLOUD, SECRET, Cluster, running_cluster, wait_for
+from tests.support.cluster import CLOUD, SECRET, Cluster, running_cluster
 from tests.support.operator_thread import operator_running
 
-WRONG_PASSWORD = "WRONG-pw-7731"  # noqa: S105 (a deliberately wrong test password)
+WRONG_PASSWORD = "WRONG-pw-7731"
 
 
 def everything_said(cluster: Cluster, name: str) -> str:
