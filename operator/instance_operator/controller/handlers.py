@@ -39,6 +39,9 @@ def settings(*, peering_name: str, priority: int, standalone: bool) -> kopf.Oper
         prefix=names.KOPF_PREFIX, key="last-handled-configuration"
     )
     s.posting.enabled = False  # the controller posts its own Events, with stable reasons
+    # The resource is named exactly, so kopf need not watch CRDs cluster-wide (which would need
+    # RBAC on customresourcedefinitions): least privilege.
+    s.scanning.disabled = True
     s.peering.name = peering_name
     s.peering.priority = priority
     s.peering.standalone = standalone
