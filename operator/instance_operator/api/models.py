@@ -248,7 +248,9 @@ class NetworkAttachment(_Spec):
         # port_id is declared before fixed_ip, so it has been validated already.
         if value is not None:
             if info.data.get("port_id") is not None:
-                raise ValueError("cannot be combined with portID: the port already has its addresses")
+                raise ValueError(
+                    "cannot be combined with portID: the port already has its addresses"
+                )
             try:
                 ipaddress.ip_address(value)
             except ValueError:
