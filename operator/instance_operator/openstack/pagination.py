@@ -6,9 +6,11 @@ and route: clouds behind proxies often put internal host names into these links,
 keeps the metrics template stable. Pages are fetched only as the caller iterates.
 
 Real Nova does not always page cleanly: servers still in BUILD (kept outside the cells) can
-show up on two pages, and the next link can then point back to a marker already followed (seen
-on Nova 34 with ``tags`` and ``limit=1``). Items are therefore yielded once per ID, and a next
-link already followed ends the iteration instead of looping.
+show up on two pages or on none, and the next link can then point back to a marker already
+followed (seen on Nova 34 with ``tags`` and ``limit=1``). Items are therefore yielded once per
+ID, and a next link already followed ends the iteration instead of looping. A caller that must
+not miss a server being built lists without ``limit``: Nova then answers up to its
+``max_limit`` (1000) servers in one page.
 """
 
 from __future__ import annotations
