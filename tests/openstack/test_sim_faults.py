@@ -168,7 +168,10 @@ def test_429_after_all_retries_is_over_limit(sim: Simulator, make_cloud: MakeClo
 
 
 def test_rate_limit_holds(sim: Simulator, make_cloud: MakeCloud) -> None:
-    cloud = make_cloud(settings=FAST.model_copy(update={"rate_limit": 40.0, "concurrency": 8}))
+    recorder = Recorder()
+    cloud = make_cloud(
+        settings=FAST.model_copy(update={"rate_limit": 40.0, "concurrency": 8}), metrics=recorder
+    )
     compute = cloud.compute
 
     def worker() -> None:
@@ -186,10 +189,14 @@ def test_rate_limit_holds(sim: Simulator, make_cloud: MakeCloud) -> None:
     assert elapsed >= 79 / 40 - 0.05
     # the simulator serves every service on one port: one endpoint, one limit for all of them
     assert sim.counters.max_requests_per_second("compute") <= 41
+    waits = [s.rate_limit_wait for s in recorder.samples if s.path_template == "flavors/detail"]
+    assert sum(1 for w in waits if w > 0) > 60  # nearly every call queued for its turn
+    assert all(0 <= s.rate_limit_wait <= s.seconds for s in recorder.samples)
 
 
 def test_concurrency_cap_holds(sim: Simulator, make_cloud: MakeCloud) -> None:
-    cloud = make_cloud(settings=FAST.model_copy(update={"concurrency": 2}))
+    recorder = Recorder()
+    cloud = make_cloud(settings=FAST.model_copy(update={"concurrency": 2}), metrics=recorder)
     compute = cloud.compute
     sim.faults.set(latency=0.2, services=("compute",))
     started = time.monotonic()
@@ -201,6 +208,8 @@ def test_concurrency_cap_holds(sim: Simulator, make_cloud: MakeCloud) -> None:
     for thread in threads:
         thread.join()
     assert time.monotonic() - started >= 3 * 0.2 - 0.02  # six calls, two at a time
+    waits = sorted(s.rate_limit_wait for s in recorder.samples if s.path_template != "/")
+    assert waits[-1] >= 0.3  # the last pair waited for two pairs before it
 
 
 def test_metrics_hook(sim: Simulator, make_cloud: MakeCloud) -> None:
@@ -216,6 +225,7 @@ def test_metrics_hook(sim: Simulator, make_cloud: MakeCloud) -> None:
         ("compute", "GET", "servers/{server_id}", 404),
     ]
     assert all(s.seconds >= 0 for s in recorder.samples)
+    assert all(s.rate_limit_wait < 0.05 for s in recorder.samples)  # no limit, nothing queued
 
 
 def test_a_failing_metrics_hook_does_not_fail_the_call(

@@ -26,6 +26,9 @@ class RequestSample:
     seconds: float
     #: How many times urllib3 repeated the request before this outcome.
     retries: int
+    #: Seconds of ``seconds`` spent waiting for the endpoint's client-side limits: a
+    #: concurrency slot and rate-limit turns (retries' turns included).
+    rate_limit_wait: float = 0.0
 
 
 class MetricsHook(Protocol):

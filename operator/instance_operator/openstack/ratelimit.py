@@ -48,6 +48,21 @@ class RateLimiter:
         return 0.0
 
 
+#: Seconds the current thread waited at gates, for the transport to report with the request.
+_waited = threading.local()
+
+
+def take_waited() -> float:
+    """Seconds this thread waited for slots and turns since the last call, and start over."""
+    seconds: float = getattr(_waited, "seconds", 0.0)
+    _waited.seconds = 0.0
+    return seconds
+
+
+def _add_waited(seconds: float) -> None:
+    _waited.seconds = getattr(_waited, "seconds", 0.0) + seconds
+
+
 class EndpointGate:
     """The concurrency slots and the rate limiter of one endpoint."""
 
@@ -58,10 +73,12 @@ class EndpointGate:
     @contextmanager
     def slot(self) -> Iterator[None]:
         """Hold one concurrency slot (and one rate-limit turn) for a request."""
+        asked = time.monotonic()
         with self._slots:
+            _add_waited(time.monotonic() - asked)
             self.wait_turn()
             yield
 
     def wait_turn(self) -> None:
         if self.limiter is not None:
-            self.limiter.acquire()
+            _add_waited(self.limiter.acquire())

@@ -33,7 +33,7 @@ from instance_operator.openstack.errors import (
     http_error,
 )
 from instance_operator.openstack.metrics import MetricsHook, NoMetrics, RequestSample
-from instance_operator.openstack.ratelimit import EndpointGate
+from instance_operator.openstack.ratelimit import EndpointGate, take_waited
 from instance_operator.openstack.retry import IDEMPOTENT_METHODS, build_retry
 from instance_operator.openstack.settings import Settings
 
@@ -119,6 +119,7 @@ class Transport:
         started = time.monotonic()
         status: int | None = None
         retries = 0
+        take_waited()
         try:
             response = self._session.request(
                 method,
@@ -148,7 +149,10 @@ class Transport:
             return response
         finally:
             elapsed = time.monotonic() - started
-            self._report(RequestSample(service, method, template, status, elapsed, retries))
+            sample = RequestSample(
+                service, method, template, status, elapsed, retries, take_waited()
+            )
+            self._report(sample)
 
     def _report(self, sample: RequestSample) -> None:
         try:
