@@ -1,0 +1,109 @@
+"""values.yaml and values.schema.json: every value explained, wrong types refused."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from tests.chart.helm import CHART, CI_VALUES, helm, template
+
+SCHEMA = json.loads((CHART / "values.schema.json").read_text())
+DEFAULTS = yaml.safe_load((CHART / "values.yaml").read_text())
+
+#: Values a user could plausibly get wrong, each with the path helm must name.
+BAD_VALUES: dict[str, tuple[dict[str, Any], str]] = {
+    "replica count as a string": ({"replicaCount": "two"}, "/replicaCount"),
+    "no replicas": ({"replicaCount": 0}, "/replicaCount"),
+    "a namespace instead of a list": ({"watchNamespaces": "team-a"}, "/watchNamespaces"),
+    "a namespace that is no DNS label": ({"watchNamespaces": ["Team_A"]}, "/watchNamespaces/0"),
+    "an interval in words": ({"operator": {"pollInterval": "fast"}}, "/operator/pollInterval"),
+    "a zero rate limit": ({"operator": {"openstackRateLimit": 0}}, "/operator/openstackRateLimit"),
+    "an unknown log format": ({"operator": {"logFormat": "xml"}}, "/operator/logFormat"),
+    "a port out of range": ({"metrics": {"port": 70000}}, "/metrics/port"),
+    "a switch as a string": (
+        {"metrics": {"serviceMonitor": {"enabled": "yes"}}},
+        "/metrics/serviceMonitor/enabled",
+    ),
+    "a misspelt key": ({"replicas": 2}, "replicas"),
+    "a misspelt nested key": ({"operator": {"pollIntervall": 5}}, "pollIntervall"),
+    "env as a map": ({"extraEnv": {"A": "1"}}, "/extraEnv"),
+    "a pull policy typo": ({"image": {"pullPolicy": "always"}}, "/image/pullPolicy"),
+    "no ServiceAccount to use": ({"serviceAccount": {"create": False}}, "/serviceAccount"),
+}
+
+
+def merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Helm's merge of a values file over the chart's values."""
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = (
+            merged(out[key], value)
+            if isinstance(value, dict) and isinstance(out.get(key), dict)
+            else value
+        )
+    return out
+
+
+def test_the_schema_is_a_valid_draft7_schema() -> None:
+    jsonschema.Draft7Validator.check_schema(SCHEMA)
+
+
+@pytest.mark.parametrize("name", ["defaults", *sorted(CI_VALUES)])
+def test_shipped_values_satisfy_the_schema(name: str) -> None:
+    values = (
+        DEFAULTS
+        if name == "defaults"
+        else merged(DEFAULTS, yaml.safe_load(CI_VALUES[name].read_text()))
+    )
+    jsonschema.Draft7Validator(SCHEMA).validate(values)
+
+
+@pytest.mark.parametrize("case", sorted(BAD_VALUES))
+def test_the_schema_refuses_wrong_values(case: str) -> None:
+    override, _ = BAD_VALUES[case]
+    errors = list(jsonschema.Draft7Validator(SCHEMA).iter_errors(merged(DEFAULTS, override)))
+    assert errors, f"{case}: accepted"
+
+
+@pytest.mark.parametrize("case", sorted(BAD_VALUES))
+def test_helm_refuses_wrong_values(case: str, tmp_path: Path) -> None:
+    override, where = BAD_VALUES[case]
+    values = tmp_path / "values.yaml"
+    values.write_text(yaml.safe_dump(override))
+    rendered = template(values)
+    assert rendered.returncode != 0, f"{case}: helm template accepted it"
+    assert where in rendered.stderr
+    linted = helm("lint", "--strict", str(CHART), "--values", str(values))
+    assert linted.returncode != 0, f"{case}: helm lint accepted it"
+
+
+def test_every_value_is_explained() -> None:
+    """Each key has a comment just above it, or under a key that has one, or all its keys have."""
+    entries: list[tuple[tuple[str, ...], bool]] = []
+    stack: list[tuple[int, str]] = []
+    previous = ""
+    for line in (CHART / "values.yaml").read_text().splitlines():
+        key = re.match(r"^( *)([A-Za-z][\w.-]*):", line)
+        if key:
+            indent = len(key.group(1))
+            while stack and stack[-1][0] >= indent:
+                stack.pop()
+            stack.append((indent, key.group(2)))
+            entries.append((tuple(name for _, name in stack), previous.lstrip().startswith("#")))
+        previous = line
+    commented = {path for path, has_comment in entries if has_comment}
+
+    def explained(path: tuple[str, ...]) -> bool:
+        if any(path[:n] in commented for n in range(1, len(path) + 1)):
+            return True
+        children = [p for p, _ in entries if p[:-1] == path]
+        return bool(children) and all(explained(child) for child in children)
+
+    assert entries
+    assert [".".join(path) for path, _ in entries if not explained(path)] == []
