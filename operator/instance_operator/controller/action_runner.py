@@ -45,12 +45,14 @@ class ActionRunner:
         mutated: Callable[[str], None],
         last_mutation: Callable[[str], float],
         fast_poll: float,
+        finished: Callable[[Action, ActionResult], None],
     ) -> None:
         self._actuator = actuator
         self._flush = flush
         self._mutated = mutated
         self._last_mutation = last_mutation
         self._fast_poll = fast_poll
+        self._finished = finished
 
     def run(
         self, p: Pass, server: Observed | None, *, power_policy: PowerPolicy, server_name: str
@@ -113,8 +115,7 @@ class ActionRunner:
             return
         except os_errors.OutcomeUnknown:
             log.warning(
-                "%s: the %s call's answer was lost; checking Nova's log next pass",
-                p.ref,
+                "The %s call's answer was lost; checking Nova's action log next pass",
                 action.value,
             )
             p.soon(self._fast_poll)
@@ -140,8 +141,7 @@ class ActionRunner:
         request_id = self._actuator.arrived(action, server.id, since=since)
         if request_id is None:  # the call never reached Nova: make it now
             log.info(
-                "%s: the %s call (token %r) never reached Nova; making it now",
-                p.ref,
+                "The %s call (token %r) never reached Nova; making it now",
                 action.value,
                 token,
             )
@@ -153,8 +153,7 @@ class ActionRunner:
                 )
             return
         log.info(
-            "%s: the %s call (token %r) had reached Nova as %s",
-            p.ref,
+            "The %s call (token %r) had reached Nova as %s",
             action.value,
             token,
             request_id,
@@ -225,6 +224,7 @@ class ActionRunner:
             action,
             base.model_copy(update={"result": result, "message": message, "finished_at": p.now}),
         )
+        self._finished(action, result)
         label = f"{action.value} (token {token!r})"
         if result is ActionResult.SUCCEEDED:
             p.event("Normal", _SUCCEEDED[action], f"{label}: {message}")

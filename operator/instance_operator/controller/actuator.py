@@ -101,9 +101,9 @@ class Actuator:
 
     def create(
         self, ref: InstanceRef, spec: InstanceSpec, *, name: str, user_data: bytes | None
-    ) -> str:
-        """Resolve the spec's names, then create; returns the new server's ID. Resolution errors
-        (unknown flavor...) are raised before anything is created."""
+    ) -> servers.CreatedServer:
+        """Resolve the spec's names, then create; returns Nova's answer (the ID, the request ID).
+        Resolution errors (unknown flavor...) are raised before anything is created."""
         flavor = self.resolver.flavor(spec.flavor)
         image_id = self.resolver.image_id(spec.image)
         networks = self.resolver.networks(spec.networks) if spec.networks else "none"
@@ -122,9 +122,7 @@ class Actuator:
             metadata=desired_metadata(spec, ref),
             tags=desired_tags(spec, ref.uid),
         )
-        created = servers.create(self._compute, opts)
-        log.info("%s: created server %s [%s]", ref, created.id, created.request_id)
-        return created.id
+        return servers.create(self._compute, opts)
 
     # --- converging in place ---------------------------------------------------------------------
 

@@ -35,6 +35,11 @@ class Outcome:
     #: The cloud could not be reached or refused us: worth a slower retry.
     failed: bool = False
 
+    @property
+    def label(self) -> str:
+        """A bounded word for metrics."""
+        return "done" if self.done else "error" if self.failed else "waiting"
+
 
 class Finalizer:
     def __init__(
@@ -105,7 +110,7 @@ class Finalizer:
             p.status["phase"] = Phase.DELETING.value
             p.status["taskState"] = "deleting"
             self._writer.write(view, p.status)
-            log.info("%s: deleting server %s", view.ref, server.id)
+            log.info("Deleting server %s", server.id)
         return Outcome(done=False, message=f"Waiting for Nova to delete server {server.id}.")
 
 

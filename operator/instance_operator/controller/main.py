@@ -21,6 +21,7 @@ from kubernetes.client.exceptions import ApiException
 from instance_operator.controller.config import OperatorConfig
 from instance_operator.controller.handlers import build_registry, settings
 from instance_operator.controller.kube import Kube
+from instance_operator.controller.metrics import Metrics
 from instance_operator.controller.peering import ActivityGate
 from instance_operator.controller.runtime import Controller, read_peering
 
@@ -28,11 +29,16 @@ Flag = asyncio.Event | threading.Event
 
 
 def build_controller(
-    config: OperatorConfig, api: k8s.ApiClient, *, identity: str, priority: int
+    config: OperatorConfig,
+    api: k8s.ApiClient,
+    *,
+    identity: str,
+    priority: int,
+    metrics: Metrics | None,
 ) -> Controller:
     kube = Kube(api, reporting_instance=identity)
     if config.standalone:
-        return Controller(config, kube)
+        return Controller(config, kube, telemetry=metrics, openstack_metrics=metrics)
     reader = read_peering(
         k8s.CustomObjectsApi(api), name=config.peering_name, namespaces=config.namespaces
     )
@@ -52,7 +58,7 @@ def build_controller(
         priority=priority,
         became_active=lambda: holder[0].became_active() if holder else None,
     )
-    controller = Controller(config, kube, gate=gate)
+    controller = Controller(config, kube, gate=gate, telemetry=metrics, openstack_metrics=metrics)
     holder.append(controller)
     return controller
 
@@ -96,5 +102,11 @@ def build_operator(config: OperatorConfig, api: k8s.ApiClient) -> Operator:
     api.configuration.connection_pool_maxsize = max(4, config.workers * 2)
     identity = f"{socket.gethostname()}-{os.getpid()}-{random.randrange(16**6):06x}"  # noqa: S311
     priority = random.randint(1, 2**30)  # noqa: S311 (an election tie-breaker, not a secret)
-    controller = build_controller(config, api, identity=identity, priority=priority)
+    metrics = Metrics() if config.metrics_port else None
+    controller = build_controller(
+        config, api, identity=identity, priority=priority, metrics=metrics
+    )
+    if metrics is not None:
+        metrics.watch_state(controller.phases, controller.watcher_lags)
+        metrics.serve(config.metrics_port)
     return Operator(config, controller, api, identity, priority)

@@ -15,6 +15,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,11 +37,13 @@ from instance_operator.controller.conditions import Health, Problem
 from instance_operator.controller.config import OperatorConfig
 from instance_operator.controller.context import Pass
 from instance_operator.controller.errors import UserError, classify, retry_after
+from instance_operator.controller.logcontext import set_server
 from instance_operator.controller.observed import Observed
 from instance_operator.controller.phases import is_busy, is_gone, phase_of
 from instance_operator.controller.reasons import Reason
 from instance_operator.controller.registry import InstanceView, Registry
 from instance_operator.controller.resolver import Resolver
+from instance_operator.controller.telemetry import Telemetry
 from instance_operator.controller.watcher import ScopeWatcher
 from instance_operator.controller.watchers import Watchers
 from instance_operator.controller.writer import Recorder, StatusWriter
@@ -119,6 +122,20 @@ def spec_digests(spec: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+@dataclass(frozen=True)
+class Result:
+    """When to look again, and how the pass ended (a bounded word, for metrics)."""
+
+    requeue: float | None
+    outcome: str
+
+
+def _outcome(p: Pass) -> str:
+    if p.problem is None:
+        return "ok"
+    return "transient_error" if p.problem.transient else "degraded"
+
+
 class Reconciler:
     def __init__(
         self,
@@ -130,6 +147,7 @@ class Reconciler:
         secrets: SecretCache,
         watchers: Watchers,
         config: OperatorConfig,
+        telemetry: Telemetry,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -140,6 +158,7 @@ class Reconciler:
         self._secrets = secrets
         self._watchers = watchers
         self._config = config
+        self._telemetry = telemetry
         self._clock = clock
         self._now = now
         self._mutated: dict[str, float] = {}
@@ -148,10 +167,10 @@ class Reconciler:
 
     # --- entry points ----------------------------------------------------------------------------
 
-    def reconcile(self, uid: str) -> float | None:
+    def reconcile(self, uid: str) -> Result:
         view = self._registry.get(uid)
         if view is None or view.deleting:
-            return None
+            return Result(None, "skipped")
         p = Pass(
             view=view, status=self._writer.current(view), now=self._now(), started=self._clock()
         )
@@ -227,6 +246,8 @@ class Reconciler:
         _, watcher, actuator = self.open(p.view, spec.cloud_credentials_ref)
         watcher.wait_synced(SYNC_WAIT)
         server = self.locate(p, watcher, actuator)
+        if server is not None:
+            set_server(server.id)
         if server is None and p.status.get("serverID") is None:
             self._create(p, spec, watcher, actuator)
         elif server is None or is_gone(server.status):
@@ -238,7 +259,15 @@ class Reconciler:
         self, p: Pass, spec: InstanceSpec, watcher: ScopeWatcher, actuator: Actuator
     ) -> None:
         name = spec.server_name or default_server_name(p.view)
-        server_id = actuator.create(p.ref, spec, name=name, user_data=self._user_data(p.view, spec))
+        created = actuator.create(p.ref, spec, name=name, user_data=self._user_data(p.view, spec))
+        server_id = created.id
+        set_server(server_id)
+        log.info(
+            "Created server %s [%s]",
+            server_id,
+            created.request_id,
+            extra={"request_id": created.request_id},
+        )
         self.mutated(p.uid)
         self._registry.link_server(p.uid, server_id)
         watcher.hurry(HURRY)
@@ -415,6 +444,7 @@ class Reconciler:
             mutated=self.mutated,
             last_mutation=self.last_mutation,
             fast_poll=self._config.fast_poll_interval,
+            finished=self._telemetry.action_finished,
         )
 
     # --- ending a pass ---------------------------------------------------------------------------
@@ -434,9 +464,9 @@ class Reconciler:
                 problem.reason, f"{problem.message} Retrying in {delay:.0f} s.", transient=True
             )
             p.soon(delay)
-            log.warning("%s: %s", p.ref, p.problem.message)
+            log.warning("%s", p.problem.message)
         elif not isinstance(exc, UserError):
-            log.info("%s: %s", p.ref, problem.message)
+            log.info("%s", problem.message)
 
     def _flush(self, p: Pass) -> None:
         """Write the status as it stands (for the write-ahead of an action)."""
@@ -455,7 +485,7 @@ class Reconciler:
         p.status["conditions"] = conditions.compute(health, p.view.generation, previous, p.now)
         return p.status
 
-    def _settle(self, p: Pass) -> float | None:
+    def _settle(self, p: Pass) -> Result:
         if p.problem is None or not p.problem.transient:
             self._failures.pop(p.uid, None)
         if p.problem is not None and p.problem.reason in RETRIED_USER_ERRORS:
@@ -472,4 +502,4 @@ class Reconciler:
             self._recorder.resolved(p.uid)
         elif not p.problem.transient or self._failures.get(p.uid) == 1:
             self._recorder.warning(p.ref, p.problem.reason, p.problem.message)
-        return p.requeue
+        return Result(p.requeue, _outcome(p))

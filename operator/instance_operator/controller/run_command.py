@@ -23,20 +23,15 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import kopf
     from kubernetes import client as k8s
     from kubernetes import config as k8s_config
 
     from instance_operator.controller.config import from_arguments
+    from instance_operator.controller.logsetup import configure
     from instance_operator.controller.main import build_operator
 
     config = from_arguments(args)
-    kopf.configure(
-        debug=config.log_level == "debug",
-        verbose=config.log_level == "debug",
-        quiet=config.log_level in ("warning", "error"),
-        log_format=kopf.LogFormat.JSON if config.log_format == "json" else kopf.LogFormat.FULL,
-    )
+    configure(config.log_level, config.log_format)
     if os.environ.get("KUBERNETES_SERVICE_HOST"):
         k8s_config.load_incluster_config()  # type: ignore[no-untyped-call]
     else:

@@ -15,14 +15,17 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from instance_operator.controller import logcontext
 from instance_operator.controller.clouds import CloudAccess, SecretCache
 from instance_operator.controller.config import OperatorConfig
 from instance_operator.controller.finalizer import Finalizer, Outcome
 from instance_operator.controller.kube import Kube
+from instance_operator.controller.logcontext import log_context
 from instance_operator.controller.peering import ActivityGate
 from instance_operator.controller.reconciler import Reconciler
 from instance_operator.controller.registry import Registry
-from instance_operator.controller.watcher import PollStats, Timing
+from instance_operator.controller.telemetry import NoTelemetry, Telemetry
+from instance_operator.controller.watcher import Timing
 from instance_operator.controller.watchers import Watchers
 from instance_operator.controller.workqueue import WorkQueue
 from instance_operator.controller.writer import Recorder, StatusWriter
@@ -40,9 +43,11 @@ class Controller:
         kube: Kube,
         *,
         gate: ActivityGate | None = None,
+        telemetry: Telemetry | None = None,
         openstack_metrics: MetricsHook | None = None,
-        polled: Callable[[PollStats], None] = lambda stats: None,
     ) -> None:
+        logcontext.install()
+        self.telemetry = telemetry or NoTelemetry()
         self.config = config
         self.registry = Registry()
         self.writer = StatusWriter(kube)
@@ -59,7 +64,7 @@ class Controller:
             Timing(config.poll_interval, config.fast_poll_interval, config.resync_interval),
             enqueue=self.queue.add,
             active=self.active,
-            polled=polled,
+            polled=self.telemetry.polled,
         )
         self.reconciler = Reconciler(
             registry=self.registry,
@@ -69,6 +74,7 @@ class Controller:
             secrets=self.secrets,
             watchers=self.watchers,
             config=config,
+            telemetry=self.telemetry,
         )
         self.finalizer = Finalizer(
             self.reconciler, self.registry, self.writer, self.recorder, clock=time.monotonic
@@ -153,14 +159,27 @@ class Controller:
         view = self.registry.get(uid)
         if view is None:
             return None
-        if not view.deleting:
-            return self.reconciler.reconcile(uid)
-        outcome = self.finalizer.finalize(uid)
+        started = time.monotonic()
+        with log_context(view.ref):
+            if not view.deleting:
+                result = self.reconciler.reconcile(uid)
+                self.telemetry.reconciled("reconcile", result.outcome, time.monotonic() - started)
+                return result.requeue
+            outcome = self.finalizer.finalize(uid)
+        self.telemetry.reconciled("finalize", outcome.label, time.monotonic() - started)
         self._outcomes[uid] = outcome
         event = self._deletions.get(uid)
         if event is not None and self._loop is not None:
             self._loop.call_soon_threadsafe(event.set)
         return None
+
+    # --- what the metrics read ------------------------------------------------------------------
+
+    def phases(self) -> list[str | None]:
+        return [view.status.get("phase") for view in self.registry.all()]
+
+    def watcher_lags(self) -> list[tuple[str, float]]:
+        return [(w.scope, w.seconds_since_success()) for w in self.watchers.all()]
 
     def _poll_secrets(self) -> None:
         """Secrets can only be read (not watched): re-read those in use, wake their Instances."""

@@ -69,7 +69,7 @@ class Recorder:
         self._last_warning: dict[str, tuple[Reason, str]] = {}
 
     def normal(self, ref: InstanceRef, reason: Reason, message: str) -> None:
-        log.info("%s: %s: %s", ref, reason.value, message)
+        log.info("%s: %s", reason.value, message)
         self._kube.post_event(ref, "Normal", reason, message)
 
     def warning(self, ref: InstanceRef, reason: Reason, message: str) -> None:
@@ -77,7 +77,7 @@ class Recorder:
             if self._last_warning.get(ref.uid) == (reason, message):
                 return
             self._last_warning[ref.uid] = (reason, message)
-        log.warning("%s: %s: %s", ref, reason.value, message)
+        log.warning("%s: %s", reason.value, message)
         self._kube.post_event(ref, "Warning", reason, message)
 
     def resolved(self, uid: str) -> None:
