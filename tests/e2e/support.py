@@ -1,0 +1,52 @@
+"""What the end-to-end tests share: fast cloud timings, the examples as Instances, Nova's view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from instance_operator.openstack.cloud import Cloud, connect
+from instance_operator.openstack.compute import instance_actions
+from instance_operator.openstack.config import load_clouds_yaml
+from instance_operator.sandbox import CLOUD_NAME, MINIMAL, Box, example
+from instance_operator.simulator.config import Durations
+
+#: Every cloud step takes a few hundred milliseconds: long enough to be seen mid-way.
+FAST_CLOUD = Durations(
+    build=0.3,
+    stop=0.2,
+    start=0.2,
+    reboot=0.2,
+    hard_reboot=0.3,
+    resize=0.3,
+    confirm_resize=0.1,
+    snapshot_queued=0.2,
+    snapshot_upload=0.3,
+)
+
+#: The simulator's counter key for every server action (start, stop, reboot, createImage...).
+ACTION_PATH = "/v2.1/servers/{server_id}/action"
+CREATE_PATH = "/v2.1/servers"
+
+
+def web(name: str = "web-1", **spec: Any) -> dict[str, Any]:
+    """examples/instance-minimal.yaml under another name, on the network ``private``."""
+    instance = example(MINIMAL)
+    instance["metadata"]["name"] = name
+    instance["spec"]["networks"] = [{"name": "private"}]
+    instance["spec"].update(spec)
+    return instance
+
+
+def connect_as_user(box: Box) -> Cloud:
+    return connect(load_clouds_yaml(box.clouds_yaml, CLOUD_NAME))
+
+
+def nova_actions(cloud: Cloud, server_id: str) -> list[str]:
+    """The server's action log, oldest first (``openstack server event list``)."""
+    found = list(instance_actions.list_actions(cloud.compute, server_id))
+    return [a.action for a in reversed(found)]  # Nova lists newest first
+
+
+def action_calls(box: Box) -> int:
+    assert box.sim is not None
+    return box.sim.counters.count(method="POST", path=ACTION_PATH)
