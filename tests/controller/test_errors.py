@@ -38,7 +38,7 @@ def test_unknown_flavor_is_degraded_until_the_spec_is_fixed(
     assert "m1.small" in degraded["message"]  # the message lists what exists
     assert cluster.condition("web-1", "Ready")["status"] == "False"
     assert cluster.condition("web-1", "Stalled")["status"] == "True"
-    assert ("Warning", "FlavorNotFound") in reasons(cluster, "web-1")
+    cluster.wait_event("web-1", "Warning", "FlavorNotFound")
     assert sim.servers.count() == 0
     cluster.patch_spec("web-1", {"flavor": {"name": "m1.small"}})
     cluster.wait_ready("web-1", timeout=10)  # at once, not after the slow retry

@@ -48,7 +48,7 @@ def test_create_reaches_ready_with_addresses(
     assert server["name"] == "default-web-1"
     assert f"iop-uid-{uid}" in server["tags"]
     assert server["metadata"]["instance-operator.dev:uid"] == uid
-    assert ("Normal", "Created") in reasons(cluster, "web-1")
+    cluster.wait_event("web-1", "Normal", "Created")
     assert sim.servers.count() == 1
 
 
@@ -89,7 +89,7 @@ def test_update_name_metadata_and_tags_in_place(
     assert server["metadata"]["instance-operator.dev:name"] == "web-1"  # the operator's own stay
     assert any(t.startswith("iop-uid-") for t in server["tags"])
     assert cluster.status("web-1")["serverName"] == "renamed"
-    assert ("Normal", "Updated") in reasons(cluster, "web-1")
+    cluster.wait_event("web-1", "Normal", "Updated")
     assert sim.servers.count() == 1
 
 
@@ -109,7 +109,7 @@ def test_flavor_change_resizes_and_confirms(
     server = sim.servers.get(server_id) or {}
     assert server["status"] == "ACTIVE"
     assert server["flavor"]["original_name"] == "m1.medium"
-    assert ("Normal", "Resized") in reasons(cluster, "web-1")
+    cluster.wait_event("web-1", "Normal", "Resized")
 
 
 def test_delete_removes_the_server_then_the_instance(
@@ -161,7 +161,7 @@ def test_server_deleted_out_of_band_is_lost_not_recreated(
     status = cluster.status("web-1")
     assert status["phase"] == "Lost"
     assert cluster.condition("web-1", "Ready")["reason"] == "ServerLost"
-    assert ("Warning", "ServerLost") in reasons(cluster, "web-1")
+    cluster.wait_event("web-1", "Warning", "ServerLost")
     assert sim.servers.count() == 0  # no silent re-creation
     cluster.delete("web-1")  # and a lost Instance can still be deleted
     cluster.wait_gone("web-1")
@@ -194,7 +194,7 @@ def test_power_state_running_is_kept(
         lambda: sim.counters.count(method="POST", path=ACTION_PATH) >= 2,
     )
     cluster.wait_ready("web-1")
-    assert ("Normal", "Started") in reasons(cluster, "web-1")
+    cluster.wait_event("web-1", "Normal", "Started")
 
 
 def test_power_state_stopped_is_kept(

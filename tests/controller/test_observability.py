@@ -43,8 +43,12 @@ def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-def value(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str) -> float:
-    return sum(v for (n, ls), v in samples.items() if n == name and labels.items() <= dict(ls).items())
+def value(
+    samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str
+) -> float:
+    return sum(
+        v for (n, ls), v in samples.items() if n == name and labels.items() <= dict(ls).items()
+    )
 
 
 def test_metrics_during_a_run(cluster: Cluster, sim: Simulator, metrics_port: int) -> None:
@@ -58,14 +62,37 @@ def test_metrics_during_a_run(cluster: Cluster, sim: Simulator, metrics_port: in
     )
     samples = scrape(metrics_port)
     assert value(samples, "instance_operator_instances", phase="Building") == 0
-    assert value(samples, "instance_operator_reconciles_total", handler="reconcile", result="ok") >= 1
-    assert value(samples, "instance_operator_reconcile_duration_seconds_count", handler="reconcile") >= 1
-    assert value(samples, "instance_operator_openstack_requests_total", service="compute", method="POST", path="servers", code="202") == 1
-    assert value(samples, "instance_operator_openstack_request_duration_seconds_count", service="compute") >= 3
-    assert value(samples, "instance_operator_actions_total", action="reboot", result="Succeeded") == 1
+    assert (
+        value(samples, "instance_operator_reconciles_total", handler="reconcile", result="ok") >= 1
+    )
+    assert (
+        value(samples, "instance_operator_reconcile_duration_seconds_count", handler="reconcile")
+        >= 1
+    )
+    assert (
+        value(
+            samples,
+            "instance_operator_openstack_requests_total",
+            service="compute",
+            method="POST",
+            path="servers",
+            code="202",
+        )
+        == 1
+    )
+    assert (
+        value(
+            samples, "instance_operator_openstack_request_duration_seconds_count", service="compute"
+        )
+        >= 3
+    )
+    assert (
+        value(samples, "instance_operator_actions_total", action="reboot", result="Succeeded") == 1
+    )
     assert value(samples, "instance_operator_watcher_polls_total", kind="full", result="ok") >= 1
     lags = [v for (n, _), v in samples.items() if n == "instance_operator_watcher_lag_seconds"]
-    assert lags and all(0 <= lag < 10 for lag in lags)
+    assert lags
+    assert all(0 <= lag < 10 for lag in lags)
     labels = {v for (_, ls) in samples for _, v in ls}
     assert not any(UUID.search(label) for label in labels), "IDs must not become labels"
 
@@ -83,7 +110,12 @@ def test_log_lines_name_the_instance_and_hide_secrets(
     assert created[0].request_id.startswith("req-")  # type: ignore[attr-defined]
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "X-Auth-Token" in text  # the client's debug lines are there ...
-    assert "password: admin" not in text and '"password": "admin"' not in text  # ... without secrets
-    tokens = [t for t in re.findall(r"X-Auth-Token': '([^']*)'", text)]
-    assert tokens and set(tokens) == {"***"}
-
+    assert (
+        "password: admin" not in text
+    )
+    assert (
+        '"password": "admin"' not in text
+    )
+    tokens = list(re.findall(r"X-Auth-Token': '([^']*)'", text))
+    assert tokens
+    assert set(tokens) == {"***"}

@@ -169,6 +169,15 @@ class Cluster:
 
         return wait_for(f"{name}'s {key} action {token!r} to finish", finished, timeout)
 
+    def wait_event(self, name: str, kind: str, reason: str, timeout: float = 10.0) -> str:
+        """The message of the first Event of that type and reason (posted just after the status
+        write of the same pass, so it may trail the status a little)."""
+
+        def found() -> str | None:
+            return next((m for k, r, m in self.events(name) if (k, r) == (kind, reason)), None)
+
+        return wait_for(f"a {kind} {reason} Event for {name}", found, timeout)
+
     def wait_gone(self, name: str, timeout: float = 20.0) -> None:
         wait_for(f"{name} to be deleted", lambda: self.get(name) is None, timeout)
 
