@@ -220,11 +220,17 @@ class Replay:
                 shutil.copy2(self.root / path, destination)
 
     def run(self, command: str, workdir: str, env: dict[str, str]) -> None:
-        for word in shlex.split(command):
-            if word.partition("=")[2].startswith("/") or word.startswith("/"):
-                raise SystemExit(f"RUN {command}: reach {word} through an ENV variable")
+        for word in literal_paths(command):
+            raise SystemExit(f"RUN {command}: reach {word} through an ENV variable")
         print(f"+ RUN {command}", flush=True)
         subprocess.run(["/bin/sh", "-c", command], cwd=self.inside(workdir), env=env, check=True)
+
+
+def literal_paths(command: str) -> list[str]:
+    """Absolute paths written out in a shell command (``/x`` or ``--opt=/x``), not via variables."""
+    return [
+        w for w in shlex.split(command) if w.startswith("/") or w.partition("=")[2].startswith("/")
+    ]
 
 
 def base_python(image: str) -> str:
@@ -278,7 +284,10 @@ def main() -> None:
     parser.add_argument("scratch", type=Path, help="an empty directory for the replay")
     parser.add_argument("--python", help="the interpreter standing in for the base image's")
     args = parser.parse_args()
-    replay(args.scratch.resolve(), args.python)
+    try:
+        replay(args.scratch.resolve(), args.python)
+    except subprocess.CalledProcessError as exc:
+        raise SystemExit(f"the replayed build failed (exit {exc.returncode}): {exc.cmd}") from None
 
 
 if __name__ == "__main__":

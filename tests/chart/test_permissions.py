@@ -1,0 +1,152 @@
+"""The chart's RBAC suffices: the real operator, run as the chart runs it, asks for nothing more.
+
+kubectl installs the chart's CRDs and peering objects into the embedded Kubernetes API; the
+operator runs with the flags of the chart's Deployment (with test cadences) against the OpenStack
+simulator, takes an Instance to Ready and deletes it. Every request the API server counted is then
+checked against the Roles and ClusterRoles the chart grants. The embedded API enforces no RBAC,
+so this check is what would fail where a real cluster would answer 403.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from instance_operator.kubeapi import KubeAPI
+from instance_operator.simulator import Simulator, SimulatorConfig
+from tests.chart.helm import Manifests, render, tool
+from tests.controller.conftest import FAST_CLOUD
+from tests.support.cluster import CLOUD, SECRET, Cluster, example, wait_for
+from tests.support.operator_thread import FAST, operator_running
+
+#: The test's own requests as the user: it creates and deletes one Instance.
+USER_WRITES = {("create", "instances"): 1, ("delete", "instances"): 1}
+
+
+def kubectl(kubeconfig: Path, tmp_path: Path, *args: str) -> str:
+    result = subprocess.run(
+        [
+            str(tool("kubectl")),
+            "--kubeconfig",
+            str(kubeconfig),
+            "--cache-dir",
+            str(tmp_path / "kc"),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def install(manifests: Manifests, kubeconfig: Path, tmp_path: Path, namespace: str) -> None:
+    """What matters here of a cluster with the chart installed: the watched namespaces (which
+    must exist before the chart), the chart's CRDs and its peering objects."""
+    names = sorted({namespace, *manifests.config().namespaces})
+    spaces = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}} for n in names]
+    (tmp_path / "namespaces.yaml").write_text(yaml.safe_dump_all(spaces))
+    kubectl(kubeconfig, tmp_path, "apply", "-f", str(tmp_path / "namespaces.yaml"))
+    crds = manifests.of("CustomResourceDefinition")
+    (tmp_path / "crds.yaml").write_text(yaml.safe_dump_all(crds))
+    kubectl(kubeconfig, tmp_path, "apply", "-f", str(tmp_path / "crds.yaml"))
+    for crd in crds:
+        name = crd["metadata"]["name"]
+        kubectl(kubeconfig, tmp_path, "wait", "--for=condition=established", f"crd/{name}")
+    peerings = manifests.of("KopfPeering") + manifests.of("ClusterKopfPeering")
+    assert peerings
+    (tmp_path / "peering.yaml").write_text(yaml.safe_dump_all(peerings))
+    kubectl(kubeconfig, tmp_path, "apply", "-f", str(tmp_path / "peering.yaml"))
+
+
+def grants(manifests: Manifests) -> list[tuple[str | None, dict[str, Any]]]:
+    """(namespace, rule), with None for cluster-wide rules."""
+    out: list[tuple[str | None, dict[str, Any]]] = []
+    for role in manifests.of("ClusterRole"):
+        out += [(None, rule) for rule in role["rules"]]
+    for role in manifests.of("Role"):
+        out += [(role["metadata"]["namespace"], rule) for rule in role["rules"]]
+    return out
+
+
+def permits(
+    manifests: Manifests, verb: str, group: str, resource: str, namespace: str, name: str | None
+) -> bool:
+    for scope, rule in grants(manifests):
+        if scope is not None and scope != namespace:
+            continue
+        # Request counts carry no names (name None); the write records that do are checked apart.
+        if name is not None and rule.get("resourceNames") and name not in rule["resourceNames"]:
+            continue
+        if group in rule["apiGroups"] and resource in rule["resources"] and verb in rule["verbs"]:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("values", ["ha-namespaces", "ha"])
+def test_the_operator_needs_no_more_than_the_chart_grants(values: str, tmp_path: Path) -> None:
+    manifests = render(values, include_crds=True)
+    chart = manifests.config()
+    config = FAST.model_copy(
+        update={
+            "namespaces": chart.namespaces,
+            "standalone": chart.standalone,
+            "peering_name": chart.peering_name,
+        }
+    )
+    namespace = chart.namespaces[0] if chart.namespaces else "team-z"
+    with (
+        Simulator(SimulatorConfig(durations=FAST_CLOUD)).running() as sim,
+        KubeAPI().running() as api,
+    ):
+        kubeconfig = api.write_kubeconfig(tmp_path / "kubeconfig")
+        install(manifests, kubeconfig, tmp_path, namespace)
+        cluster = Cluster(api, kubeconfig, namespace)
+        cluster.put_secret(SECRET, {"clouds.yaml": sim.clouds_yaml(cloud_name=CLOUD)})
+        instance = example("instance-minimal.yaml")
+        instance["spec"]["networks"] = [{"name": "private"}]
+        api.counters.reset()
+        with operator_running(kubeconfig, config):
+            cluster.apply(instance)
+            cluster.wait_ready("web-1", timeout=60)
+            cluster.delete("web-1")
+            cluster.wait_gone("web-1", timeout=60)
+            peerings = [
+                api.get(
+                    p["kind"].lower() + "s", p["metadata"]["name"], p["metadata"].get("namespace")
+                )
+                for p in manifests.of("KopfPeering") + manifests.of("ClusterKopfPeering")
+            ]
+            wait_for(
+                "the operator in every peering object",
+                lambda: all(p and p.get("status") for p in peerings),
+            )
+        snapshot = api.counters.snapshot()
+
+    denied = []
+    for row in snapshot["requests"]:
+        resource = (
+            f"{row['resource']}/{row['subresource']}" if row["subresource"] else row["resource"]
+        )
+        count = row["count"] - USER_WRITES.get((row["verb"], resource), 0)
+        if count and not permits(
+            manifests, row["verb"], row["group"], resource, row["namespace"], None
+        ):
+            denied.append(row)
+    for row in snapshot["writes"]:
+        verbs = ("patch", "update", "create", "delete")
+        if row["group"] == "kopf.dev" and not any(
+            permits(manifests, verb, row["group"], row["resource"], row["namespace"], row["name"])
+            for verb in verbs
+        ):
+            denied.append(row)
+    assert not denied, "requests the chart does not grant:\n" + "\n".join(map(str, denied))
+    used = {(row["verb"], row["resource"], row["subresource"]) for row in snapshot["requests"]}
+    assert ("get", "secrets", "") in used  # the check saw the operator at work
+    assert any(resource.endswith("kopfpeerings") and verb == "patch" for verb, resource, _ in used)
