@@ -29,8 +29,10 @@ test: lint typecheck
 test-cloud: install
 	scripts/test-cloud.sh
 
+# The CRD and the API reference, both generated from the models; tests fail when they are stale.
 crds: install
 	$(BIN)/instance-operator crd > crds/instance.yaml
+	$(BIN)/instance-operator crd --api-reference > docs/api.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info operator/*.egg-info
