@@ -161,6 +161,9 @@ def context_files(root: Path = ROOT) -> list[str]:
 # --- the replay ----------------------------------------------------------------------------------
 
 
+_VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+
+
 class Replay:
     """A stand-in for the image's file system under ``scratch``, and the steps that fill it."""
 
@@ -177,17 +180,24 @@ class Replay:
         absolute = PurePosixPath(workdir, path)
         return self.scratch / "image" / str(absolute).lstrip("/")
 
-    def map_value(self, value: str) -> str:
-        """Move absolute paths of an ENV value (also each part of a PATH-like list) under scratch."""
-        parts = value.split(os.pathsep)
-        mapped = [str(self.inside(p)) if p.startswith("/") else p for p in parts]
-        return os.path.expandvars(os.pathsep.join(mapped).replace("$PATH", self.host_path))
+    def map_value(self, value: str, env: dict[str, str]) -> str:
+        """An ENV value in the replay: written-out absolute paths (also each part of a PATH-like
+        list) move under scratch; ``$VAR`` and ``${VAR}`` take the stage's values, already moved."""
+        parts = []
+        for part in value.split(os.pathsep):
+            if part.startswith("/"):
+                parts.append(str(self.inside(part)))
+            else:
+                parts.append(_VARIABLE.sub(lambda m: env.get(m.group(1) or m.group(2), ""), part))
+        return os.pathsep.join(parts)
 
     def run_stage(self, stage: Stage, env: dict[str, str]) -> dict[str, str]:
         workdir = "/"
         for instruction, args in stage.steps:
             if instruction == "ENV":
-                env.update((k, self.map_value(v)) for k, v in env_pairs(args))
+                before = dict(env)  # Docker substitutes the values from before the instruction
+                for key, value in env_pairs(args):
+                    env[key] = self.map_value(value, before)
             elif instruction == "WORKDIR":
                 workdir = str(PurePosixPath(workdir, args))
                 self.inside(workdir).mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.chart.helm import CHART, CI_VALUES, helm, template
+from tests.chart.helm import CHART, CI_VALUES, ROOT, helm, template
 
 SCHEMA = json.loads((CHART / "values.schema.json").read_text())
 DEFAULTS = yaml.safe_load((CHART / "values.yaml").read_text())
@@ -107,3 +107,18 @@ def test_every_value_is_explained() -> None:
 
     assert entries
     assert [".".join(path) for path, _ in entries if not explained(path)] == []
+
+
+def doc_values() -> list[str]:
+    text = (ROOT / "docs" / "install-helm.md").read_text()
+    return re.findall(r"```yaml\n(.*?)```", text, re.DOTALL)
+
+
+@pytest.mark.parametrize("block", range(len(doc_values())))
+def test_values_in_the_install_guide_work(block: int, tmp_path: Path) -> None:
+    text = doc_values()[block]
+    jsonschema.Draft7Validator(SCHEMA).validate(merged(DEFAULTS, yaml.safe_load(text)))
+    values = tmp_path / "values.yaml"
+    values.write_text(text)
+    rendered = template(values)
+    assert rendered.returncode == 0, rendered.stderr
