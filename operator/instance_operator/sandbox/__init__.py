@@ -24,6 +24,7 @@ from instance_operator.sandbox.cluster import (
     WaitTimeout,
     action_of,
     condition_of,
+    connect,
     wait_for,
 )
 from instance_operator.sandbox.examples import (
@@ -53,6 +54,7 @@ __all__ = [
     "WaitTimeout",
     "action_of",
     "condition_of",
+    "connect",
     "example",
     "example_cloud",
     "wait_for",

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from kubernetes import client as k8s
+from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 
 from instance_operator.api import names
@@ -241,6 +242,13 @@ class Cluster:
 
     def wait_gone(self, name: str, timeout: float = 30.0) -> None:
         self.wait(f"{name} to be deleted", lambda: self.get(name) is None, timeout)
+
+
+def connect(kubeconfig: str, namespace: str = "default", guard: Guard | None = None) -> Cluster:
+    """A :class:`Cluster` for ``kubeconfig`` (a path, or a list as in ``KUBECONFIG``)."""
+    configuration = k8s.Configuration()
+    k8s_config.load_kube_config(config_file=kubeconfig, client_configuration=configuration)  # type: ignore[no-untyped-call]
+    return Cluster(k8s.ApiClient(configuration), namespace, guard)
 
 
 def condition_of(instance: Obj, kind: str) -> Obj:

@@ -16,12 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
-from kubernetes import client as k8s
-from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 
 from instance_operator.kubeapi.testing import RemoteCounters, RemoteFaults
-from instance_operator.sandbox.cluster import Cluster, wait_for
+from instance_operator.sandbox.cluster import Cluster, connect, wait_for
 from instance_operator.sandbox.examples import (
     CLOUD_NAME,
     CREDENTIALS_SECRET,
@@ -91,7 +89,8 @@ class Sandbox:
     a ``KUBECONFIG``-style list) uses that cluster instead of starting the embedded API; there the
     operator should be limited to the sandbox's namespace (``OperatorFlags(namespaces=...)``), and
     on leaving, the sandbox deletes what it made in that namespace. ``workdir`` holds the logs; a
-    temporary one is removed afterwards unless the block failed.
+    temporary one is removed afterwards unless the block raised an exception (an interrupt is not
+    a failure).
     """
 
     def __init__(
@@ -125,7 +124,7 @@ class Sandbox:
         try:
             with self._running(workdir) as box:
                 yield box
-        except BaseException:
+        except Exception:  # not on Ctrl-C: logs are kept for a failure only
             failed = True
             raise
         finally:
@@ -166,13 +165,13 @@ class Sandbox:
                 assert self.external_kubeconfig is not None
                 kubeconfig = self.external_kubeconfig
 
-            api = _api_client(kubeconfig)
-            stack.callback(api.close)
+            cluster = connect(kubeconfig, self.namespace)
+            stack.callback(cluster.api.close)
             operator = OperatorProcess(kubeconfig, workdir / "operator.log", self.operator_flags)
             box = Box(
                 workdir=workdir,
                 kubeconfig=kubeconfig,
-                cluster=Cluster(api, self.namespace),
+                cluster=cluster,
                 operator=operator,
                 sim=sim,
                 kube=kube,
@@ -203,12 +202,6 @@ class Sandbox:
             return None
         args = ["kube-api", "--port", "0", "--kubeconfig", str(workdir / "kubeconfig.yaml")]
         return Child("the Kubernetes API", args, workdir / "kube-api.log", ready_line=True)
-
-
-def _api_client(kubeconfig: str) -> k8s.ApiClient:
-    configuration = k8s.Configuration()
-    k8s_config.load_kube_config(config_file=kubeconfig, client_configuration=configuration)  # type: ignore[no-untyped-call]
-    return k8s.ApiClient(configuration)
 
 
 def _renamed_cloud(clouds_yaml: str, cloud_name: str) -> str:

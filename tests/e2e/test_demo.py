@@ -1,0 +1,171 @@
+"""``instance-operator demo`` as a user runs it: from a shell, to the end or interrupted."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from kubernetes import client as k8s
+
+from instance_operator.api import names
+from instance_operator.kubeapi.testing import kube_api_process
+from instance_operator.sandbox import connect
+from tests.e2e.support import alive, children_of
+
+#: The demo takes about half a minute here; this is for a slow, busy machine.
+DEMO_TIMEOUT = 150.0
+
+
+class DemoRun:
+    """The demo in a child process, its output collected and its own children noted as they come."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "instance_operator", "demo"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=env,
+        )
+        self.lines: list[str] = []
+        self.children: set[int] = set()
+        self._threads = [
+            threading.Thread(target=self._read, daemon=True),
+            threading.Thread(target=self._watch_children, daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def _watch_children(self) -> None:
+        while self.process.poll() is None:
+            self.children |= children_of(self.process.pid)
+            time.sleep(0.05)
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_for_line(self, pattern: str, timeout: float = 60.0) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                if match := re.search(pattern, line):
+                    return match
+            assert self.process.poll() is None, f"the demo ended early:\n{self.output}"
+            time.sleep(0.05)
+        raise AssertionError(f"no line matching {pattern!r} within {timeout} s:\n{self.output}")
+
+    def wait_for_children(self, count: int = 3, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.children) < count:
+            assert time.monotonic() < deadline, f"children seen: {self.children}"
+            time.sleep(0.05)
+
+    def finish(self, timeout: float = DEMO_TIMEOUT) -> int:
+        try:
+            code = self.process.wait(timeout)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+            for thread in self._threads:
+                thread.join(5)
+        return code
+
+    def assert_nothing_left(self, started: int = 3) -> None:
+        """``started``: the simulator, the Kubernetes API (unless given one), the operator."""
+        assert len(self.children) == started, self.children
+        deadline = time.monotonic() + 10
+        while any(alive(pid) for pid in self.children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in self.children if alive(pid)]
+
+
+def environment(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
+    return {**env, **extra}
+
+
+def test_the_demo_runs_to_the_end_and_leaves_nothing_running() -> None:
+    demo = DemoRun(environment())
+    code = demo.finish()
+    assert code == 0, demo.output
+    for number in range(1, 7):
+        assert re.search(rf"^\[{number}/6\]", demo.output, re.MULTILINE)
+    assert demo.output.count("  ok after ") == 6
+    assert "Servers left in the cloud: db-primary (ACTIVE)" in demo.output
+    assert "Nova calls: 3 creates, 5 actions, 2 deletes" in demo.output
+    assert "\x1b[" not in demo.output  # not a terminal: plain lines, no redrawing
+    demo.assert_nothing_left()
+
+
+def test_the_demo_on_an_existing_cluster_cleans_up_after_itself(tmp_path: Path) -> None:
+    with kube_api_process(tmp_path) as api:
+        user = connect(str(api.kubeconfig))
+        api_client = user.api
+        user.put_secret("openstack-credentials", {"clouds.yaml": "the user's own"})
+
+        demo = DemoRun(environment(KUBECONFIG=str(api.kubeconfig)))
+        code = demo.finish()
+        assert code == 0, demo.output
+        assert "namespace instance-operator-demo" in demo.output
+        demo.assert_nothing_left(started=2)
+
+        core = k8s.CoreV1Api(api_client)
+        assert "instance-operator-demo" not in {
+            n.metadata.name for n in core.list_namespace().items
+        }
+        secret = core.read_namespaced_secret("openstack-credentials", "default")
+        assert secret.data is not None
+        assert secret.data["clouds.yaml"] == "dGhlIHVzZXIncyBvd24="  # untouched
+        extensions = k8s.ApiextensionsV1Api(api_client)
+        extensions.read_custom_resource_definition(names.CRD_NAME)  # the CRD stays
+        assert api.counters.requests(verb="create", resource="instances") == 3
+        api_client.close()
+
+
+def test_a_crashed_operator_fails_the_demo_naming_the_step() -> None:
+    demo = DemoRun(environment())
+    operator_pid = int(demo.wait_for_line(r"operator\s+pid (\d+)").group(1))
+    demo.wait_for_line(r"^\[2/6\] stop web-2")
+    os.kill(operator_pid, signal.SIGKILL)
+    code = demo.finish(timeout=30)
+    assert code == 1, demo.output
+    assert "demo FAILED: step 2 (stop web-2): the operator exited (exit code -9)" in demo.output
+    log = re.search(r"last lines of (\S+operator\.log)", demo.output)
+    assert log is not None
+    assert Path(log.group(1)).is_file()  # kept for reading
+    shutil.rmtree(Path(log.group(1)).parent)
+    demo.assert_nothing_left()
+
+
+def test_ctrl_c_stops_everything() -> None:
+    demo = DemoRun(environment())
+    demo.wait_for_line(r"^\[1/6\]")
+    demo.wait_for_children()
+    demo.process.send_signal(signal.SIGINT)
+    assert demo.finish(timeout=30) == 130, demo.output
+    assert "interrupted" in demo.output
+    demo.assert_nothing_left()
+
+
+def test_a_killed_demo_takes_its_processes_along() -> None:
+    demo = DemoRun(environment())
+    demo.wait_for_line(r"^\[1/6\]")
+    demo.wait_for_children()
+    demo.process.kill()  # no cleanup code runs: the kernel stops the children
+    demo.finish(timeout=30)
+    demo.assert_nothing_left()
