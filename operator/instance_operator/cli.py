@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from instance_operator import __version__
 from instance_operator.api import crd_command
 from instance_operator.controller import run_command
+from instance_operator.demo import command as demo_command
 from instance_operator.kubeapi import command as kube_api_command
 from instance_operator.openstack import check_cloud
 from instance_operator.simulator import command as simulator_command
@@ -25,6 +26,7 @@ SUBCOMMANDS = [
     check_cloud,
     kube_api_command,
     simulator_command,
+    demo_command,
 ]
 
 
