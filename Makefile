@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lint typecheck test test-cloud crds clean
+.PHONY: install lint typecheck test test-cloud chart crds clean
 
 install: $(STAMP)
 
@@ -33,6 +33,13 @@ test-cloud: install
 crds: install
 	$(BIN)/instance-operator crd > crds/instance.yaml
 	$(BIN)/instance-operator crd --api-reference > docs/api.md
+	cp crds/instance.yaml charts/instance-operator/crds/instance.yaml
+
+# The Helm chart (lint, render, validate, RBAC) and the Dockerfile (hadolint, its install steps
+# replayed in a scratch virtualenv); installs helm, kubectl and hadolint into .tools/.
+chart: install
+	bash scripts/check-chart.sh
+	bash scripts/check-dockerfile.sh
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info operator/*.egg-info

@@ -11,9 +11,9 @@ from tests.chart.helm import NAMESPACE, Manifests, render
 Rule = tuple[str, str, tuple[str, ...], tuple[str, ...]]  # group, resource, names, verbs
 
 OPERATOR_RULES: set[Rule] = {
-    ("instance-operator.dev", "instances", (), ("get", "list", "patch", "update", "watch")),
-    ("instance-operator.dev", "instances/status", (), ("get", "patch", "update")),
-    ("", "events", (), ("create", "patch")),
+    ("instance-operator.dev", "instances", (), ("get", "list", "patch", "watch")),
+    ("instance-operator.dev", "instances/status", (), ("patch",)),
+    ("", "events", (), ("create",)),
     ("", "secrets", (), ("get",)),
 }
 

@@ -52,8 +52,9 @@ log = logging.getLogger(__name__)
 
 #: How long a pass waits for its scope's first full listing before reading servers one by one.
 SYNC_WAIT = 20.0
-#: How long the watcher polls fast after the operator changed a server.
-HURRY = 60.0
+#: How long the watcher polls fast after the operator changed a server: until it has seen the
+#: change begin. From then on the server's own transition (BUILD, a task) keeps it polling fast.
+HURRY = 10.0
 
 _ACTIVITIES = {
     Phase.BUILDING: Reason.BUILDING,
@@ -268,7 +269,7 @@ class Reconciler:
             created.request_id,
             extra={"request_id": created.request_id},
         )
-        self.mutated(p.uid)
+        # Not recorded as a mutation: an observation that shows the new server is later anyway.
         self._registry.link_server(p.uid, server_id)
         watcher.hurry(HURRY)
         p.status.update(

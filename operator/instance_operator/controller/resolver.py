@@ -39,17 +39,23 @@ class Resolver:
         self._clock = clock
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str], tuple[float, object]] = {}
+        self._fetching: dict[tuple[str, str], threading.Lock] = {}
 
     def _cached(self, kind: str, key: str, fetch: Callable[[], T]) -> T:
-        now = self._clock()
+        """The cached answer, or one fetch shared by every thread asking at the same time (a
+        thousand new Instances must not list the flavors a thousand times)."""
         with self._lock:
-            hit = self._cache.get((kind, key))
-        if hit is not None and hit[0] > now:
-            return hit[1]  # type: ignore[return-value]
-        value = fetch()
-        with self._lock:
-            self._cache[(kind, key)] = (now + self._ttl, value)
-        return value
+            single_flight = self._fetching.setdefault((kind, key), threading.Lock())
+        with single_flight:
+            now = self._clock()
+            with self._lock:
+                hit = self._cache.get((kind, key))
+            if hit is not None and hit[0] > now:
+                return hit[1]  # type: ignore[return-value]
+            value = fetch()
+            with self._lock:
+                self._cache[(kind, key)] = (now + self._ttl, value)
+            return value
 
     # --- flavors --------------------------------------------------------------------------------
 
