@@ -22,6 +22,17 @@ UNAUTHORIZED = {
 }
 
 
+GLANCE_UNAUTHORIZED = {
+    "message": (
+        "This server could not verify that you are authorized to access the document you "
+        "requested. Either you supplied the wrong credentials (e.g., bad password), or your "
+        "browser does not understand how to supply the credentials required.<br /><br />\n\n\n"
+    ),
+    "code": "401 Unauthorized",
+    "title": "Unauthorized",
+}
+
+
 def issue(sim: Simulator, body: dict[str, Any]) -> requests.Response:
     return requests.post(f"{sim.auth_url}/auth/tokens", json=body, timeout=TIMEOUT)
 
@@ -160,11 +171,7 @@ def test_expired_and_unknown_tokens_are_401_on_every_service(simulator: Simulato
     with OpenStack.login(simulator.auth_url, "admin", "admin") as client:
         assert client.get("compute", "/servers").status_code == 200
         time.sleep(0.4)
-        for service, path in (
-            ("compute", "/servers"),
-            ("image", "/v2/images"),
-            ("network", "/v2.0/networks"),
-        ):
+        for service, path in (("compute", "/servers"), ("network", "/v2.0/networks")):
             response = client.get(service, path)
             assert response.status_code == 401
             assert response.json() == UNAUTHORIZED
@@ -172,9 +179,36 @@ def test_expired_and_unknown_tokens_are_401_on_every_service(simulator: Simulato
                 response.headers["WWW-Authenticate"]
                 == f'Keystone uri="{simulator.base_url}/identity"'
             )
+            assert response.headers["x-openstack-request-id"].startswith("req-")
+        image = client.get("image", "/v2/images", headers={"Accept": "application/json"})
+        assert image.status_code == 401
+        assert image.json() == GLANCE_UNAUTHORIZED
     anonymous = requests.get(f"{simulator.base_url}/compute/v2.1/servers", timeout=TIMEOUT)
     assert anonymous.status_code == 401
     assert anonymous.headers["x-compute-request-id"] == anonymous.headers["x-openstack-request-id"]
+
+
+def test_glance_refuses_a_bad_token_in_webobs_shape_without_a_request_id(
+    simulator: Simulator,
+) -> None:
+    url = f"{simulator.base_url}/image/v2/images"
+    bad = {"X-Auth-Token": "not-a-token"}
+    as_json = requests.get(url, headers={**bad, "Accept": "application/json"}, timeout=TIMEOUT)
+    assert as_json.status_code == 401
+    assert as_json.headers["Content-Type"] == "application/json"
+    assert as_json.json() == GLANCE_UNAUTHORIZED
+    assert "x-openstack-request-id" not in as_json.headers
+    # keystonemiddleware still adds its challenge to the 401 on the way out.
+    assert as_json.headers["WWW-Authenticate"] == f'Keystone uri="{simulator.base_url}/identity"'
+    as_html = requests.get(url, headers=bad, timeout=TIMEOUT)
+    assert as_html.status_code == 401
+    assert as_html.headers["Content-Type"] == "text/html; charset=UTF-8"
+    assert as_html.text.startswith("<html>\n <head>\n  <title>401 Unauthorized</title>")
+    assert "<h1>401 Unauthorized</h1>\n  This server could not verify" in as_html.text
+    assert "x-openstack-request-id" not in as_html.headers
+    nova = requests.get(f"{simulator.base_url}/compute/v2.1/servers", headers=bad, timeout=TIMEOUT)
+    assert nova.json() == UNAUTHORIZED
+    assert nova.headers["x-compute-request-id"] == nova.headers["x-openstack-request-id"]
 
 
 def test_expire_tokens_revokes_all(simulator: Simulator, admin: OpenStack) -> None:

@@ -100,8 +100,13 @@ def test_resize_and_confirm(admin: OpenStack) -> None:
     small = admin.flavor_id("m1.small")
     admin.wait_for(server_id, "ACTIVE")
     not_resized = admin.action(server_id, {"confirmResize": None})
-    assert not_resized.status_code == 400
-    assert not_resized.json()["badRequest"]["message"] == "Instance has not been resized."
+    assert not_resized.status_code == 409
+    assert not_resized.json() == {
+        "conflictingRequest": {
+            "code": 409,
+            "message": f"Cannot 'confirmResize' instance {server_id} while it is in vm_state active",
+        }
+    }
     same = admin.action(server_id, {"resize": {"flavorRef": admin.flavor_id("m1.tiny")}})
     assert same.json()["badRequest"]["message"] == "When resizing, instances must change flavor!"
     unknown = admin.action(server_id, {"resize": {"flavorRef": "nope"}})
@@ -114,6 +119,9 @@ def test_resize_and_confirm(admin: OpenStack) -> None:
     assert verify["OS-EXT-STS:vm_state"] == "resized"
     confirm = admin.action(server_id, {"confirmResize": None})
     assert confirm.status_code == 204
+    pending = admin.action(server_id, {"confirmResize": None})
+    assert pending.status_code == 400  # Nova finds no "finished" migration any more
+    assert pending.json()["badRequest"]["message"] == "Instance has not been resized."
     assert admin.wait_for(server_id, "ACTIVE")["flavor"]["original_name"] == "m1.small"
 
 
@@ -199,6 +207,28 @@ def test_delete_window_answers_200_with_task_deleting() -> None:
         lingering = client.server(server_id)
         assert (lingering["status"], lingering["OS-EXT-STS:task_state"]) == ("ACTIVE", "deleting")
         client.wait_gone(server_id)
+
+
+def test_a_repeated_delete_in_the_window_is_204_and_changes_nothing() -> None:
+    config = fast_config()
+    config.durations.delete = 1.0
+    with (
+        Simulator(config).running() as sim,
+        OpenStack.login(sim.auth_url, "admin", "admin") as client,
+    ):
+        server_id = client.create_server()["id"]
+        client.wait_for(server_id, "ACTIVE")
+        first_at = time.monotonic()
+        assert client.delete("compute", f"/servers/{server_id}").status_code == 204
+        time.sleep(0.5)
+        again = client.delete("compute", f"/servers/{server_id}")
+        assert (again.status_code, again.content) == (204, b"")
+        actions = client.get("compute", f"/servers/{server_id}/os-instance-actions").json()
+        assert [a["action"] for a in actions["instanceActions"]] == ["delete", "create"]
+        client.wait_gone(server_id)
+        # Gone on the first delete's schedule: the repeat did not start the window again.
+        assert time.monotonic() - first_at < 1.3
+        assert client.delete("compute", f"/servers/{server_id}").status_code == 404
 
 
 def test_updated_is_the_due_time_not_the_read_time() -> None:

@@ -57,6 +57,53 @@ def test_paging_errors(admin: OpenStack) -> None:
     assert marker.json()["badRequest"]["message"] == "marker [nope] not found"
 
 
+def test_unknown_query_parameters_are_400_from_2_75(simulator: Simulator, admin: OpenStack) -> None:
+    simulator.servers.create(2, name="q", project="admin")
+    for path in ("/servers", "/servers/detail"):
+        refused = admin.get("compute", path, params={"foo": "bar"}, version="2.75")
+        assert refused.status_code == 400
+        assert refused.json() == {
+            "badRequest": {
+                "code": 400,
+                "message": "'foo' does not match any of the regexes: '^_'",
+            }
+        }
+        ignored = admin.get("compute", path, params={"foo": "bar"}, version="2.74")
+        assert ignored.status_code == 200
+        assert len(ignored.json()["servers"]) == 2
+    two = admin.get("compute", "/servers", params={"zz": "1", "abc": "2"}, version="2.100")
+    assert two.json()["badRequest"]["message"] == (
+        "'abc', 'zz' do not match any of the regexes: '^_'"
+    )
+    # A bad value of a known parameter is reported before the unknown name.
+    both = admin.get("compute", "/servers", params={"foo": "bar", "limit": "x"}, version="2.75")
+    assert both.json()["badRequest"]["message"].startswith(
+        "Invalid input for query parameters limit"
+    )
+    known = {
+        "name": "q",
+        "status": "ACTIVE",
+        "tags": "t",
+        "tags-any": "t",
+        "not-tags": "u",
+        "not-tags-any": "u",
+        "changes-since": "2020-01-01T00:00:00Z",
+        "changes-before": "2100-01-01T00:00:00Z",
+        "limit": "10",
+        "sort_key": "created_at",
+        "sort_dir": "desc",
+        "image": "x",
+        "flavor": "x",
+        "ip": "10.",
+        "ip6": "fd00",
+        "all_tenants": "0",
+        "deleted": "false",
+        "host": "sim-compute-1",
+        "locked": "false",
+    }
+    assert admin.get("compute", "/servers/detail", params=known, version="2.75").status_code == 200
+
+
 def test_filters(simulator: Simulator, admin: OpenStack) -> None:
     web = admin.create_server("Web-a", tags=["web", "prod"])["id"]
     admin.create_server("db-a", tags=["db", "prod"])

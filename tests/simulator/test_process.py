@@ -94,6 +94,11 @@ def test_the_subprocess_is_steered_over_http(simulator_process: RemoteSimulator)
         with pytest.raises(KeyError):
             sim.servers.delete(seeded[0])
         assert sim.servers.get("nope") is None
+        sim.servers.fail(server_id, message="host down")
+        failed = client.server(server_id)
+        assert (failed["status"], failed["fault"]["message"]) == ("ERROR", "host down")
+        with pytest.raises(KeyError):
+            sim.servers.fail("nope", message="host down")
 
         settings = sim.faults.set(error_rate=1.0, services=["compute"])
         assert settings.error_rate == 1.0

@@ -50,6 +50,11 @@ def test_tags(admin: OpenStack) -> None:
     assert admin.delete("compute", f"{path}/a").status_code == 204
     gone = admin.get("compute", f"{path}/a")
     assert gone.json()["itemNotFound"]["message"] == f"Server {server_id} has no tag 'a'"
+    missing = admin.delete("compute", f"{path}/nope")
+    assert missing.status_code == 404
+    assert missing.json() == {
+        "itemNotFound": {"code": 404, "message": f"Instance {server_id} has no tag 'nope'"}
+    }
     assert admin.delete("compute", path).status_code == 204
     assert admin.get("compute", path).json() == {"tags": []}
     assert admin.get("compute", path, version="2.25").status_code == 404

@@ -43,7 +43,8 @@ def _admin(cloud: Cloud) -> Token:
 
 
 class ServerControl:
-    """``sim.servers``: read servers for assertions, create them in bulk, delete out of band."""
+    """``sim.servers``: read servers for assertions, create them in bulk, fail or delete them
+    out of band."""
 
     def __init__(self, cloud: Cloud, origin: Callable[[], str]) -> None:
         self._cloud = cloud
@@ -103,6 +104,21 @@ class ServerControl:
             admin = _admin(cloud)
             caller = Caller(admin.user.id, admin.project_id, f"req-{uuid.uuid4()}")
             cloud.compute.delete_out_of_band(server, caller, now)
+
+    def fail(self, server_id: str, *, message: str) -> None:
+        """Put a launched server into ERROR with a fault, as when its compute host fails.
+
+        A HARD reboot brings it back. ``KeyError`` if unknown or deleted, ``ValueError`` if it
+        never launched or is being deleted.
+        """
+        cloud = self._cloud
+        with cloud.lock:
+            now = time.time()
+            cloud.advance(now)
+            server = cloud.compute.servers.get(server_id)
+            if server is None or server.deleted:
+                raise KeyError(server_id)
+            cloud.compute.fail(server, message, now)
 
     def create(
         self,

@@ -85,6 +85,9 @@ class RemoteServers(_Control):
     def delete(self, server_id: str) -> None:
         self._call("DELETE", f"/servers/{server_id}")
 
+    def fail(self, server_id: str, *, message: str) -> None:
+        self._call("POST", f"/servers/{server_id}/error", {"message": message})
+
     def create(self, count: int = 1, **options: Any) -> builtins.list[str]:
         ids: builtins.list[str] = self._call("POST", "/servers", {"count": count, **options})["ids"]
         return ids

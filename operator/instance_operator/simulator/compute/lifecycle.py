@@ -321,8 +321,10 @@ class Compute:
         self._at(server, now + self._config.durations.resize, done)
 
     def confirm_resize(self, server: Server, caller: Caller, now: float) -> None:
-        pending = server.actions and server.actions[-1].action == "confirmResize"
-        if server.vm_state != RESIZED or pending:
+        """409 unless VERIFY_RESIZE; a confirm already under way is Nova's 400, because its
+        migration is no longer the ``finished`` one the API looks for."""
+        self._require(server, "confirmResize", (RESIZED,))
+        if server.actions and server.actions[-1].action == "confirmResize":
             raise ApiError(400, "Instance has not been resized.")
         record = self._begin(server, "confirmResize", ["compute_confirm_resize"], caller, now)
 
@@ -331,6 +333,26 @@ class Compute:
             self._finish(record, at)
 
         self._at(server, now + self._config.durations.confirm_resize, done)
+
+    # ---- host failure -------------------------------------------------------------------
+
+    def fail(self, server: Server, message: str, now: float) -> None:
+        """ERROR with a fault, as when the server's compute host fails under it.
+
+        Launch time and host are kept, so a HARD reboot (which Nova allows from ERROR) brings the
+        server back; the fault stays stored but, as in Nova, only shows while ERROR or DELETED.
+        Whatever operation was under way is void. ``ValueError`` for a server that never
+        launched or is being deleted, which no host failure turns into a recoverable ERROR.
+        """
+        if server.launched_at is None or server.task_state == "deleting":
+            raise ValueError(
+                f"server {server.id} is {server.status}/{server.task_state}: only a launched "
+                "server that is not being deleted can fail"
+            )
+        server.epoch += 1
+        server.vm_state, server.task_state = ERROR, None
+        server.fault = Fault(500, message, "", now)
+        server.updated = now
 
     # ---- snapshot -----------------------------------------------------------------------
 
@@ -371,6 +393,10 @@ class Compute:
     # ---- delete -------------------------------------------------------------------------
 
     def delete(self, server: Server, caller: Caller, now: float) -> None:
+        """A repeated delete while one is under way is accepted and ignored, as Nova does: no
+        new action, and the first delete's schedule stands."""
+        if server.task_state == "deleting":
+            return
         record = self._begin(server, "delete", ["compute_terminate_instance"], caller, now)
         server.task_state = "deleting"
         self._at(

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 
 from instance_operator.simulator.compute.lifecycle import Compute
+from instance_operator.simulator.compute.list_query import reject_unknown
 from instance_operator.simulator.compute.model import Server
 from instance_operator.simulator.compute.paging import next_links, page_limit
 from instance_operator.simulator.compute.views import Links, ServerView
@@ -89,10 +90,14 @@ class ServerLister:
         return [lambda s: s.project_id == own]
 
     def _checks(self, req: ApiRequest, detail: bool) -> tuple[list[Check], bool]:
-        """The filters, and whether deleted servers are listed too."""
-        checks = self._scope(req, detail)
+        """The filters, and whether deleted servers are listed too.
+
+        Nova's query schema runs first: bad values, then unknown names, then the API's checks.
+        """
         since = _time(req, "changes-since")
         before = _time(req, "changes-before") if req.at_least(2, 66) else None
+        reject_unknown(req)
+        checks = self._scope(req, detail)
         if since is not None and before is not None and before < since:
             raise ApiError(
                 400, "The value of changes-since must be less than or equal to changes-before."
@@ -117,8 +122,8 @@ class ServerLister:
         return checks, with_deleted
 
     def list(self, req: ApiRequest, detail: bool) -> ApiResponse:
-        checks, with_deleted = self._checks(req, detail)
         limit = page_limit(req)
+        checks, with_deleted = self._checks(req, detail)
         order = self._compute.order
         start = len(order) - 1
         marker = req.query.get("marker")

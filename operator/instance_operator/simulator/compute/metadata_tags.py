@@ -141,6 +141,7 @@ class MetadataTagsApi:
         tag = req.params["tag"]
         _writable(server, "delete tag")
         if tag not in server.tags:
-            raise ApiError(404, f"Server {server.id} has no tag '{tag}'")
+            # Nova's delete words it as its InstanceTagNotFound; only the check says "Server".
+            raise ApiError(404, f"Instance {server.id} has no tag '{tag}'")
         server.tags = [t for t in server.tags if t != tag]
         return empty(204)

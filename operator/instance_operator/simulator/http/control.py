@@ -11,6 +11,7 @@
     POST   /_sim/servers             create servers directly: {"count", "name", "status", ...}
     GET    /_sim/servers/{id}        one server (404 if unknown)
     DELETE /_sim/servers/{id}        delete it out of band
+    POST   /_sim/servers/{id}/error  its host failed: ERROR with {"message": "..."} as the fault
     DELETE /_sim/tokens              revoke every token
     POST   /_sim/reset               back to the seeded cloud
 
@@ -119,6 +120,19 @@ def register_control(
             return _error(404, "no such server")
         return web.Response(status=204)
 
+    async def fail_server(request: web.Request) -> web.Response:
+        body = await _object(request)
+        message = body.get("message")
+        if set(body) != {"message"} or not isinstance(message, str):
+            return _error(400, 'the body must be {"message": "<fault message>"}')
+        try:
+            servers.fail(request.match_info["server_id"], message=message)
+        except KeyError:
+            return _error(404, "no such server")
+        except ValueError as exc:
+            return _error(400, str(exc))
+        return web.Response(status=204)
+
     async def delete_tokens(request: web.Request) -> web.Response:
         controls.expire_tokens()
         return web.Response(status=204)
@@ -139,6 +153,7 @@ def register_control(
         ("POST", "/_sim/servers", create_servers),
         ("GET", "/_sim/servers/{server_id}", get_server),
         ("DELETE", "/_sim/servers/{server_id}", delete_server),
+        ("POST", "/_sim/servers/{server_id}/error", fail_server),
         ("DELETE", "/_sim/tokens", delete_tokens),
         ("POST", "/_sim/reset", reset),
     ]

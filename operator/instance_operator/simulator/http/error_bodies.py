@@ -1,9 +1,12 @@
 """Errors in each service's own shape, as captured from a real cloud.
 
 - Nova: ``{"<faultName>": {"code": 404, "message": ...}}`` (``retryAfter`` on 413/429).
-- Keystone, and every service's 401 (keystonemiddleware): ``{"error": {"code", "title", "message"}}``.
+- Keystone, and the 401 of Nova and Neutron (keystonemiddleware):
+  ``{"error": {"code", "title", "message"}}``.
 - Glance (webob): an HTML page, or with ``Accept: application/json`` a flat object whose
-  ``code`` is a string such as ``"404 Not Found"``.
+  ``code`` is a string such as ``"404 Not Found"``. Its 401 too: keystonemiddleware only marks
+  a bad token there (``delay_auth_decision``) and Glance's context middleware refuses it with
+  webob's stock text, before Glance has stamped a request ID.
 - Neutron: ``{"NeutronError": {"type", "message", "detail"}}``.
 """
 
@@ -29,6 +32,11 @@ NOVA_FAULT_NAMES = {
     503: "serviceUnavailable",
 }
 _NOVA_ERROR_TYPE = "application/json; charset=UTF-8"
+_WEBOB_UNAUTHORIZED = (
+    "This server could not verify that you are authorized to access the document you requested. "
+    "Either you supplied the wrong credentials (e.g., bad password), or your browser does not "
+    "understand how to supply the credentials required."
+)
 
 
 def _phrase(status: int) -> str:
@@ -92,7 +100,10 @@ def render(service: str, error: ApiError, accept: str, identity_url: str) -> Api
             if service == "identity"
             else f'Keystone uri="{identity_url}"'
         )
-        return keystone_error(401, error.message, {**error.headers, "WWW-Authenticate": challenge})
+        headers = {**error.headers, "WWW-Authenticate": challenge}
+        if service == "image":
+            return webob_error(401, _WEBOB_UNAUTHORIZED, "application/json" in accept, headers)
+        return keystone_error(401, error.message, headers)
     if service == "identity":
         return keystone_error(error.status, error.message, error.headers)
     if service == "compute":
@@ -100,6 +111,12 @@ def render(service: str, error: ApiError, accept: str, identity_url: str) -> Api
     if service == "image":
         return webob_error(error.status, error.message, "application/json" in accept, error.headers)
     return neutron_error(error.status, error.message, error.kind, error.headers)
+
+
+def has_request_id(service: str, status: int) -> bool:
+    """Whether the answer carries ``x-openstack-request-id``: all do but Glance's 401, which
+    its context middleware raises before the request has the context that holds the ID."""
+    return not (service == "image" and status == 401)
 
 
 def load_balancer_503() -> ApiResponse:

@@ -24,7 +24,12 @@ from instance_operator.simulator.compute import microversion
 from instance_operator.simulator.errors import ApiError
 from instance_operator.simulator.faults import Decision, Outcome
 from instance_operator.simulator.http.api import ApiRequest, ApiResponse, Version
-from instance_operator.simulator.http.error_bodies import load_balancer_503, render, webob_error
+from instance_operator.simulator.http.error_bodies import (
+    has_request_id,
+    load_balancer_503,
+    render,
+    webob_error,
+)
 from instance_operator.simulator.http.routing import Route, service_of
 from instance_operator.simulator.identity.tokens import UNAUTHORIZED
 
@@ -125,6 +130,8 @@ class Pipeline:
             )
         except ApiError as error:
             answer = render(service, error, request.headers.get("Accept", ""), f"{origin}/identity")
+            if not has_request_id(service, error.status):
+                del headers["x-openstack-request-id"]
         answer.headers.update(headers)
         return answer
 
