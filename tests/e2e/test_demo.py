@@ -99,52 +99,49 @@ def environment(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def test_the_demo_runs_to_the_end_and_leaves_nothing_running() -> None:
-    demo = DemoRun(environment())
-    code = demo.finish()
-    assert code == 0, demo.output
-    for number in range(1, 7):
-        assert re.search(rf"^\[{number}/6\]", demo.output, re.MULTILINE)
-    assert demo.output.count("  ok after ") == 6
-    assert "Servers left in the cloud: db-primary (ACTIVE)" in demo.output
-    assert "Nova calls: 3 creates, 5 actions, 2 deletes" in demo.output
-    assert "\x1b[" not in demo.output  # not a terminal: plain lines, no redrawing
-    demo.assert_nothing_left()
-
-
-def test_the_demo_on_an_existing_cluster_cleans_up_after_itself(tmp_path: Path) -> None:
+def test_the_demo_runs_to_the_end_embedded_and_on_an_existing_cluster(tmp_path: Path) -> None:
+    """Both at once: the demo mostly waits for its simulated cloud, so two fit side by side."""
     with kube_api_process(tmp_path) as api:
         user = connect(str(api.kubeconfig))
-        api_client = user.api
         user.put_secret("openstack-credentials", {"clouds.yaml": "the user's own"})
+        embedded = DemoRun(environment())
+        existing = DemoRun(environment(KUBECONFIG=str(api.kubeconfig)))
+        assert embedded.finish() == 0, embedded.output
+        assert existing.finish() == 0, existing.output
 
-        demo = DemoRun(environment(KUBECONFIG=str(api.kubeconfig)))
-        code = demo.finish()
-        assert code == 0, demo.output
-        assert "namespace instance-operator-demo" in demo.output
-        demo.assert_nothing_left(started=2)
+        for demo in (embedded, existing):
+            for number in range(1, 7):
+                assert re.search(rf"^\[{number}/6\]", demo.output, re.MULTILINE)
+            assert demo.output.count("  ok after ") == 6
+            assert "Servers left in the cloud: db-primary (ACTIVE)" in demo.output
+            assert "Nova calls: 3 creates, 5 actions, 2 deletes" in demo.output
+            assert "\x1b[" not in demo.output  # not a terminal: plain lines, no redrawing
+        embedded.assert_nothing_left()
+        existing.assert_nothing_left(started=2)  # no Kubernetes API of its own
 
-        core = k8s.CoreV1Api(api_client)
-        assert "instance-operator-demo" not in {
-            n.metadata.name for n in core.list_namespace().items
-        }
+        # The existing cluster is as it was, but for the CRD.
+        assert "namespace instance-operator-demo" in existing.output
+        core = k8s.CoreV1Api(user.api)
+        namespaces = {n.metadata.name for n in core.list_namespace().items if n.metadata}
+        assert "instance-operator-demo" not in namespaces
         secret = core.read_namespaced_secret("openstack-credentials", "default")
         assert secret.data is not None
         assert secret.data["clouds.yaml"] == "dGhlIHVzZXIncyBvd24="  # untouched
-        extensions = k8s.ApiextensionsV1Api(api_client)
-        extensions.read_custom_resource_definition(names.CRD_NAME)  # the CRD stays
+        k8s.ApiextensionsV1Api(user.api).read_custom_resource_definition(names.CRD_NAME)
         assert api.counters.requests(verb="create", resource="instances") == 3
-        api_client.close()
+        user.api.close()
 
 
 def test_a_crashed_operator_fails_the_demo_naming_the_step() -> None:
     demo = DemoRun(environment())
     operator_pid = int(demo.wait_for_line(r"operator\s+pid (\d+)").group(1))
-    demo.wait_for_line(r"^\[2/6\] stop web-2")
+    demo.wait_for_line(r"^\[1/6\] create three Instances")
+    demo.wait_for_children()
     os.kill(operator_pid, signal.SIGKILL)
     code = demo.finish(timeout=30)
     assert code == 1, demo.output
-    assert "demo FAILED: step 2 (stop web-2): the operator exited (exit code -9)" in demo.output
+    failure = "demo FAILED: step 1 (create three Instances from examples/): the operator exited"
+    assert f"{failure} (exit code -9)" in demo.output
     log = re.search(r"last lines of (\S+operator\.log)", demo.output)
     assert log is not None
     assert Path(log.group(1)).is_file()  # kept for reading

@@ -1,0 +1,176 @@
+"""The lifecycle and action scenarios against a real OpenStack: the mini-cloud (make test-cloud).
+
+The operator runs as a child process against the embedded Kubernetes API, as in the rest of the
+suite, but its cloud is the one in ``IOP_TEST_CLOUDS_YAML``. The mini-cloud has no networks (its
+Neutron is a stub) and no images, so the Instances ask for no network and boot a tiny raw image
+uploaded here; it has one compute host, so a resize (which needs a second host, or Nova's
+``allow_resize_to_same_host``) is left out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from instance_operator.api import names
+from instance_operator.openstack.cloud import Cloud
+from instance_operator.openstack.compute import servers
+from instance_operator.openstack.errors import NotFound
+from instance_operator.openstack.image import images
+from instance_operator.sandbox import MINIMAL, Box, Cluster, OperatorFlags, Sandbox, example
+from tests.cloud.conftest import delete_image, upload_image
+from tests.cloud.env import CLOUDS_YAML, needs_cloud
+from tests.e2e.support import connect_as_user, nova_actions
+
+pytestmark = needs_cloud
+
+CLOUD_NAME = os.environ.get("IOP_TEST_CLOUD", "minicloud")
+#: A real Nova builds and reboots in a second or two; the operator's cadences suit that.
+REAL_CLOUD_OPERATOR = OperatorFlags(poll_interval=2.0, fast_poll_interval=0.5)
+TIMEOUT = 120.0
+
+
+@pytest.fixture(scope="module")
+def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Box]:
+    assert CLOUDS_YAML is not None
+    sandbox = Sandbox(
+        clouds_yaml=Path(CLOUDS_YAML).read_text(),
+        cloud_name=CLOUD_NAME,
+        operator=REAL_CLOUD_OPERATOR,
+        workdir=tmp_path_factory.mktemp("sandbox"),
+    )
+    with sandbox.running() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def cloud(box: Box) -> Iterator[Cloud]:
+    connection = connect_as_user(box)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def image(cloud: Cloud) -> Iterator[str]:
+    """The name of a freshly uploaded image; it and every snapshot of it go at the end."""
+    name = f"iop-e2e-{uuid.uuid4().hex[:8]}"
+    image_id = upload_image(cloud, name)
+    yield name
+    for found in images.list_images(cloud.image):
+        if found.name is not None and found.name.startswith(("iop-e2e-", "e2e-")):
+            delete_image(cloud, found.id)
+    delete_image(cloud, image_id)
+
+
+@pytest.fixture
+def namespace(box: Box, request: pytest.FixtureRequest, cloud: Cloud) -> Iterator[Cluster]:
+    """A namespace per test, named ``e2e-...`` so that server and snapshot names say whose they
+    are; its Instances are deleted afterwards, and any server they leave behind."""
+    name = "e2e-" + request.node.name.removeprefix("test_").replace("_", "-")[:40].strip("-")
+    cluster = box.namespace(name)
+    yield cluster
+    for instance in cluster.instances():
+        with contextlib.suppress(Exception):
+            cluster.patch_spec(instance["metadata"]["name"], {"deletionPolicy": "Delete"})
+            cluster.delete(instance["metadata"]["name"])
+    for instance in cluster.instances():
+        cluster.wait_gone(instance["metadata"]["name"], TIMEOUT)
+    for server in servers.list_detail(cloud.compute):
+        if (server.name or "").startswith(f"{name}-"):
+            with contextlib.suppress(NotFound):
+                servers.delete(cloud.compute, server.id)
+
+
+def instance(image: str, name: str = "web-1", **spec: Any) -> dict[str, Any]:
+    """examples/instance-minimal.yaml on the smallest flavor and the uploaded image."""
+    found = example(MINIMAL)
+    found["metadata"]["name"] = name
+    found["spec"].update({"flavor": {"name": "m1.nano"}, "image": {"name": image}, **spec})
+    return found
+
+
+def test_create_update_and_delete(namespace: Cluster, cloud: Cloud, image: str) -> None:
+    namespace.create(instance(image, metadata={"team": "a"}, tags=["blue"]))
+    namespace.create(instance(image, "kept", deletionPolicy="Orphan"))
+    status = namespace.wait_ready("web-1", TIMEOUT)
+    server_id = status["serverID"]
+    assert status["phase"] == "Active"
+    assert status["powerState"] == "Running"
+    assert status["flavorName"] == "m1.nano"
+    assert ("Normal", "Created") in namespace.reasons("web-1")
+
+    namespace.patch_spec("web-1", {"metadata": {"team": "b"}, "tags": ["green"]})
+    namespace.wait_ready("web-1", TIMEOUT)
+    server = servers.get(cloud.compute, server_id)
+    assert server.metadata["team"] == "b"
+    assert "green" in (server.tags or [])
+    assert "blue" not in (server.tags or [])
+
+    kept_id = namespace.wait_ready("kept", TIMEOUT)["serverID"]
+    namespace.delete("web-1")
+    namespace.delete("kept")
+    namespace.wait_gone("web-1", TIMEOUT)
+    namespace.wait_gone("kept", TIMEOUT)
+    namespace.wait("the server to be deleted", lambda: _gone(cloud, server_id), TIMEOUT)
+    kept = servers.get(cloud.compute, kept_id)
+    assert kept.status == "ACTIVE"
+    assert not any(t.startswith("iop-uid-") for t in kept.tags or [])
+    servers.delete(cloud.compute, kept_id)
+
+
+def test_every_action_once(namespace: Cluster, cloud: Cloud, image: str) -> None:
+    namespace.create(instance(image))
+    server_id = namespace.wait_ready("web-1", TIMEOUT)["serverID"]
+    sequence = [
+        ("stop", "Stopped"),
+        ("start", "Active"),
+        ("reboot", "Active"),
+        ("hard-reboot", "Active"),
+        ("snapshot", "Active"),
+    ]
+    for action, phase in sequence:
+        namespace.annotate("web-1", action, "t1")
+        record = namespace.wait_action("web-1", action, "t1", TIMEOUT)
+        assert record["result"] == "Succeeded", (action, record)
+        namespace.wait_phase("web-1", phase, TIMEOUT)
+    (snapshot,) = namespace.status("web-1")["snapshots"]
+    assert snapshot["state"] == "active"
+
+    annotations = {names.Action(action).annotation: "t1" for action, _ in sequence}
+    namespace.patch("web-1", {"metadata": {"annotations": annotations}, "spec": {"tags": ["x"]}})
+    namespace.wait_ready("web-1", TIMEOUT)
+    assert nova_actions(cloud, server_id) == [
+        "create",
+        "stop",
+        "start",
+        "reboot",
+        "reboot",
+        "createImage",
+    ]
+
+
+def test_power_state_is_kept(namespace: Cluster, cloud: Cloud, image: str) -> None:
+    namespace.create(instance(image, powerState="Stopped"))
+    server_id = namespace.wait_phase("web-1", "Stopped", TIMEOUT)["serverID"]
+    namespace.patch_spec("web-1", {"powerState": "Running"})
+    namespace.wait_ready("web-1", TIMEOUT)
+    servers.stop(cloud.compute, server_id)  # behind the operator's back
+    namespace.wait(
+        "the operator to start the server again",
+        lambda: nova_actions(cloud, server_id).count("start") == 2,
+        TIMEOUT,
+    )
+    namespace.wait_ready("web-1", TIMEOUT)
+
+
+def _gone(cloud: Cloud, server_id: str) -> bool:
+    try:
+        return servers.get(cloud.compute, server_id).status == "DELETED"
+    except NotFound:
+        return True
