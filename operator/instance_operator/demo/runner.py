@@ -53,6 +53,13 @@ class DemoFailed(Exception):
     """A step did not reach its expected state; the message says which and what there was."""
 
 
+class Stage:
+    """What the demo is doing now, for a failure message that says where it happened."""
+
+    def __init__(self) -> None:
+        self.now = "setting up the simulator, Kubernetes and the operator"
+
+
 def run_demo(out: TextIO, kubeconfig: str | None) -> int:
     screen = Screen(out, live=out.isatty())
     where = "the cluster of KUBECONFIG" if kubeconfig else "an embedded Kubernetes API"
@@ -63,10 +70,12 @@ def run_demo(out: TextIO, kubeconfig: str | None) -> int:
         namespace=NAMESPACE,
         operator=DEMO_OPERATOR,
     )
+    stage = Stage()
     try:
         with sandbox.running() as box:
             _introduce(screen, box, external=kubeconfig is not None)
-            timings, rows = _run_steps(screen, box)
+            timings, rows = _run_steps(screen, box, stage)
+            stage.now = "summing up"
             calls = _nova_calls(box)
             screen.close()
             _summarize(out, box, timings, rows, calls)
@@ -76,17 +85,24 @@ def run_demo(out: TextIO, kubeconfig: str | None) -> int:
                     f" instead of {EXPECTED_CALLS}"
                 )
             screen.say(f"Stopping everything; the demo took {screen.elapsed():.0f} s.")
+            stage.now = "stopping everything"
     except DemoFailed as failure:
-        screen.close()
-        out.write(f"\ndemo FAILED: {failure}\n")
-        out.flush()
-        return 1
+        return _failed(out, screen, str(failure))
     except KeyboardInterrupt:
         screen.close()
         out.write("\ninterrupted: everything the demo started has been stopped\n")
         return 130
+    except Exception as error:  # whatever it is, the user learns where it happened
+        return _failed(out, screen, f"{stage.now}: {type(error).__name__}: {error}")
     out.write("Done: nothing is left running.\n")
     return 0
+
+
+def _failed(out: TextIO, screen: Screen, message: str) -> int:
+    screen.close()
+    out.write(f"\ndemo FAILED: {message}\n")
+    out.flush()
+    return 1
 
 
 def _introduce(screen: Screen, box: Box, *, external: bool) -> None:
@@ -104,13 +120,14 @@ def _introduce(screen: Screen, box: Box, *, external: bool) -> None:
     )
 
 
-def _run_steps(screen: Screen, box: Box) -> tuple[list[tuple[str, float]], list[Row]]:
+def _run_steps(screen: Screen, box: Box, stage: Stage) -> tuple[list[tuple[str, float]], list[Row]]:
     """How long each step took, and the table as it was before the last step (the deletion)."""
     timings = []
     before_last: list[Row] = []
     plan = steps(NAMESPACE)
     for number, step in enumerate(plan, 1):
         before_last = screen.rows()
+        stage.now = f"step {number} ({step.title})"
         screen.say(f"\n[{number}/{len(plan)}] {step.title}")
         for command in step.commands:
             screen.say(f"  $ {command}")

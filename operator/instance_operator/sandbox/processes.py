@@ -16,6 +16,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -60,6 +61,7 @@ class Child:
         self._ready_line = ready_line
         self._start_timeout = start_timeout
         self._process: subprocess.Popen[str] | None = None
+        self._drainer: threading.Thread | None = None
         #: The line a ``ready_line`` child printed (empty otherwise).
         self.ready_value = ""
 
@@ -79,6 +81,7 @@ class Child:
         """Start the process without waiting for it, so that several can start at once."""
         if self.running():
             raise RuntimeError(f"{self.name} is already running")
+        self._drainer = None
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("a") as log:
             command = [sys.executable, "-m", _LAUNCHER, str(os.getpid()), *self.args]
@@ -99,6 +102,17 @@ class Child:
             except BaseException:
                 self.kill()
                 raise
+            # Whatever else it prints goes to the log, so a full pipe never blocks it.
+            self._drainer = threading.Thread(target=self._drain, name=self.name, daemon=True)
+            self._drainer.start()
+
+    def _drain(self) -> None:
+        assert self._process is not None
+        assert self._process.stdout is not None
+        with self._process.stdout as stdout, self.log_path.open("a") as log:
+            for line in stdout:
+                log.write(line)
+                log.flush()
 
     def _read_ready_line(self) -> str:
         process = self._process
@@ -156,6 +170,8 @@ class Child:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             return False
-        if process.stdout is not None:
+        if self._drainer is not None:
+            self._drainer.join(timeout=5)  # it closes stdout at its end
+        elif process.stdout is not None:
             process.stdout.close()
         return True
