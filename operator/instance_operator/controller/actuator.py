@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +27,7 @@ from instance_operator.api.names import (
 from instance_operator.controller.actions import NOVA_ACTION_NAMES
 from instance_operator.controller.kube import InstanceRef
 from instance_operator.controller.observed import Observed
+from instance_operator.controller.phases import is_gone
 from instance_operator.controller.resolver import Resolver
 from instance_operator.openstack import errors as os_errors
 from instance_operator.openstack.cloud import Cloud
@@ -72,24 +74,10 @@ class Actuator:
 
     # --- finding ---------------------------------------------------------------------------------
 
-    def find(self, uid: str, seen_at: float) -> Observed | None:
-        """The server tagged for this Instance, asked of Nova now (never from a cache)."""
-        tagged = [
-            s
-            for s in servers.list_detail(self._compute, servers.ListOpts(tags=[server_tag(uid)]))
-            if s.status not in ("DELETED", "SOFT_DELETED")
-        ]
-        if len(tagged) > 1:
-            log.error(
-                "Instance %s owns %d servers (%s); using the oldest",
-                uid,
-                len(tagged),
-                [s.id for s in tagged],
-            )
-        if not tagged:
-            return None
-        oldest = min(tagged, key=lambda s: (s.created is None, s.created))
-        return Observed.from_server(oldest, seen_at)
+    def find_tagged(self, tags: Sequence[str], seen_at: float) -> list[Observed]:
+        """The live servers having any of ``tags``, asked of Nova now (never from a cache)."""
+        found = servers.list_detail(self._compute, servers.ListOpts(tags_any=list(tags)))
+        return [Observed.from_server(s, seen_at) for s in found if not is_gone(s.status)]
 
     def get(self, server_id: str, seen_at: float) -> Observed | None:
         try:

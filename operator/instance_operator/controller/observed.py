@@ -31,6 +31,7 @@ class Observed:
     task_state: str | None
     power_state: int | None
     updated: datetime | None
+    created: datetime | None
     addresses: tuple[Address, ...]
     #: Before microversion 2.47 Nova names the flavor by ID, from 2.47 by name only.
     flavor_id: str | None
@@ -56,6 +57,7 @@ class Observed:
             task_state=server.task_state,
             power_state=server.power_state,
             updated=server.updated,
+            created=server.created,
             addresses=tuple(
                 Address(network, a.addr, a.version, a.type, a.mac_addr)
                 for network in sorted(server.addresses)

@@ -27,7 +27,7 @@ from instance_operator.api.models import (
     PowerPolicy,
     check_user_data_size,
 )
-from instance_operator.api.names import Action, server_tag
+from instance_operator.api.names import Action
 from instance_operator.api.validation import InvalidSpec, validate_spec
 from instance_operator.controller import conditions, status
 from instance_operator.controller.action_runner import ActionRunner
@@ -43,6 +43,7 @@ from instance_operator.controller.phases import is_busy, is_gone, phase_of
 from instance_operator.controller.reasons import Reason
 from instance_operator.controller.registry import InstanceView, Registry
 from instance_operator.controller.resolver import Resolver
+from instance_operator.controller.tag_lookup import TagLookup
 from instance_operator.controller.telemetry import Telemetry
 from instance_operator.controller.watcher import ScopeWatcher
 from instance_operator.controller.watchers import Watchers
@@ -165,6 +166,9 @@ class Reconciler:
         self._mutated: dict[str, float] = {}
         self._failures: dict[str, int] = {}
         self._resolvers: dict[int, Resolver] = {}
+        self._lookups: dict[str, TagLookup] = {}
+        self._actuators: dict[str, Actuator] = {}
+        self._clouds: dict[str, Actuator] = {}
 
     # --- entry points ----------------------------------------------------------------------------
 
@@ -211,20 +215,23 @@ class Reconciler:
         if resolver is None:
             resolver = Resolver(access.cloud, ttl=self._config.lookup_cache_ttl)
             self._resolvers[id(access.cloud)] = resolver
-        return access, watcher, Actuator(access.cloud, resolver)
+        actuator = Actuator(access.cloud, resolver)
+        self._actuators[access.scope] = actuator  # the newest credentials look servers up
+        if access.scope not in self._lookups:
+            scope = access.scope
+            self._lookups[scope] = TagLookup(
+                lambda tags: self._actuators[scope].find_tagged(tags, self._clock())
+            )
+        return access, watcher, actuator
 
     def locate(self, p: Pass, watcher: ScopeWatcher, actuator: Actuator) -> Observed | None:
         """The Instance's server as fresh as the last change made to it: from the watcher when
-        its observation is newer than that change, else asked of Nova; found by tag if the status
-        does not know its ID yet (a create whose ID was never recorded)."""
+        its observation is newer than that change, else asked of Nova; found by tag (asked of Nova,
+        never of a cache) if the status does not know its ID yet, e.g. a create whose ID was
+        never recorded."""
         server_id = p.status.get("serverID")
         if server_id is None:
-            found = watcher.find_by_tag(server_tag(p.uid)) if watcher.synced else None
-            found = (
-                found
-                if found is not None and not is_gone(found.status)
-                else actuator.find(p.uid, self._clock())
-            )
+            found = self._lookups[watcher.scope].find(p.uid)
             if found is not None:
                 p.status["serverID"] = found.id
                 self._registry.link_server(p.uid, found.id)

@@ -72,7 +72,6 @@ class ScopeWatcher:
         self._polled = polled
         self._lock = threading.Lock()
         self._servers: dict[str, Observed] = {}
-        self._by_tag: dict[str, str] = {}
         self._since: datetime | None = None
         self._last_full = float("-inf")
         self._last_success = float("-inf")
@@ -103,11 +102,6 @@ class ScopeWatcher:
     def observation(self, server_id: str) -> Observed | None:
         with self._lock:
             return self._servers.get(server_id)
-
-    def find_by_tag(self, tag: str) -> Observed | None:
-        with self._lock:
-            server_id = self._by_tag.get(tag)
-            return self._servers.get(server_id) if server_id else None
 
     def record(self, server: Observed) -> None:
         """A fresher observation made by the controller itself (a GET after a change)."""
@@ -188,8 +182,6 @@ class ScopeWatcher:
 
     def _remember(self, server: Observed) -> None:
         self._servers[server.id] = server
-        for tag in server.tags:  # deleted servers come back without tags: keep the old index
-            self._by_tag[tag] = server.id
 
     def _vanished(self, found: list[Observed]) -> list[str]:
         """Forget servers a full listing no longer shows; report those not known to be deleted
@@ -200,5 +192,4 @@ class ScopeWatcher:
             unexplained = [sid for sid in absent if not is_gone(self._servers[sid].status)]
             for server_id in absent:
                 del self._servers[server_id]
-            self._by_tag = {tag: sid for tag, sid in self._by_tag.items() if sid in self._servers}
         return unexplained

@@ -16,10 +16,12 @@ from contextlib import contextmanager
 
 
 class RateLimiter:
-    """Thread-safe evenly spaced turns; callers wait rather than fail.
+    """Thread-safe turns at least ``1/rate`` seconds apart; callers wait rather than fail.
 
-    Each call reserves the next free moment under a lock and sleeps outside it, so waiting
-    callers never hold the lock and are served in the order they asked.
+    Turns are spaced by when they are *taken*, not reserved ahead: a caller holds the limiter
+    while it sleeps until ``1/rate`` after the previous turn, and the next caller measures from
+    that real moment. Reserving future turns instead lets callers that woke late (a thread held
+    off by the GIL while another parses a big listing) go out together, a burst the cloud sees.
     """
 
     def __init__(
@@ -33,19 +35,19 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._next = clock()
+        self._last = float("-inf")
 
     def acquire(self) -> float:
-        """Wait for a turn; returns the seconds waited."""
+        """Wait for a turn; returns the seconds waited (queueing behind other callers included)."""
+        asked = self._clock()
         with self._lock:
             now = self._clock()
-            start = max(self._next, now)
-            self._next = start + self._interval
-        wait = start - now
-        if wait > 0:
-            self._sleep(wait)
-            return wait
-        return 0.0
+            wait = self._last + self._interval - now
+            if wait > 0:
+                self._sleep(wait)
+                now = self._clock()
+            self._last = now
+        return now - asked
 
 
 #: Seconds the current thread waited at gates, for the transport to report with the request.

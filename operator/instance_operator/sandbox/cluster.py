@@ -32,10 +32,13 @@ def wait_for(
     what: str,
     probe: Callable[[], T | None],
     timeout: float = 30.0,
+    *,
     interval: float = 0.1,
     guard: Guard | None = None,
+    describe: Callable[[], str] | None = None,
 ) -> T:
-    """Poll ``probe`` until it returns something truthy; :class:`WaitTimeout` names ``what``."""
+    """Poll ``probe`` until it returns something truthy; :class:`WaitTimeout` names ``what`` and
+    what ``describe`` says there is instead."""
     deadline = time.monotonic() + timeout
     last: T | None = None
     while True:
@@ -45,7 +48,8 @@ def wait_for(
         if last:
             return last
         if time.monotonic() >= deadline:
-            raise WaitTimeout(f"timed out after {timeout:g} s waiting for {what} (last: {last!r})")
+            seen = describe() if describe is not None else repr(last)
+            raise WaitTimeout(f"timed out after {timeout:g} s waiting for {what}; now: {seen}")
         time.sleep(interval)
 
 
@@ -198,8 +202,33 @@ class Cluster:
 
     # --- waiting ---------------------------------------------------------------------------------
 
-    def wait(self, what: str, probe: Callable[[], T | None], timeout: float = 30.0) -> T:
-        return wait_for(what, probe, timeout, guard=self.guard)
+    def wait(
+        self, what: str, probe: Callable[[], T | None], timeout: float = 30.0, about: str = ""
+    ) -> T:
+        """:func:`wait_for`, failing at once if the sandbox broke; on a timeout the message shows
+        the Instance ``about``."""
+        describe = (lambda: self.describe(about)) if about else None
+        return wait_for(what, probe, timeout, guard=self.guard, describe=describe)
+
+    def describe(self, name: str) -> str:
+        """An Instance's state in one line: phase, conditions, actions."""
+        instance = self.get(name)
+        if instance is None:
+            return f"{name} does not exist"
+        status = instance.get("status") or {}
+        parts = [
+            f"generation {instance['metadata'].get('generation')}",
+            f"phase {status.get('phase')}",
+        ]
+        parts += [
+            f"{c['type']}={c['status']} {c.get('reason')} (gen {c.get('observedGeneration')}): {c.get('message', '')}"
+            for c in status.get("conditions") or []
+        ]
+        parts += [
+            f"{key} {record.get('token')!r} {record.get('result')}: {record.get('message', '')}"
+            for key, record in (status.get("actions") or {}).items()
+        ]
+        return "; ".join(parts)
 
     def wait_ready(self, name: str, timeout: float = 30.0) -> Obj:
         """Until Ready is True for the current generation; returns the status."""
@@ -210,7 +239,7 @@ class Cluster:
             current = condition.get("observedGeneration") == obj["metadata"]["generation"]
             return obj["status"] if condition.get("status") == "True" and current else None
 
-        return self.wait(f"{name} to be Ready", ready, timeout)
+        return self.wait(f"{name} to be Ready", ready, timeout, about=name)
 
     def wait_condition(self, name: str, kind: str, reason: str, timeout: float = 30.0) -> Obj:
         """Until condition ``kind`` is True with ``reason``; returns the condition."""
@@ -220,14 +249,14 @@ class Cluster:
             hit = condition.get("status") == "True" and condition.get("reason") == reason
             return condition if hit else None
 
-        return self.wait(f"{name} to be {kind} with reason {reason}", matches, timeout)
+        return self.wait(f"{name} to be {kind} with reason {reason}", matches, timeout, name)
 
     def wait_phase(self, name: str, phase: str, timeout: float = 30.0) -> Obj:
         def reached() -> Obj | None:
             status = self.status(name)
             return status if status.get("phase") == phase else None
 
-        return self.wait(f"{name} to reach phase {phase}", reached, timeout)
+        return self.wait(f"{name} to reach phase {phase}", reached, timeout, name)
 
     def wait_action(self, name: str, action: str, token: str, timeout: float = 30.0) -> Obj:
         """Until ``status.actions`` has a final result for ``token``; returns that record."""
@@ -238,10 +267,10 @@ class Cluster:
             final = record.get("result") in ("Succeeded", "Failed")
             return record if record.get("token") == token and final else None
 
-        return self.wait(f"{name}'s {action} {token!r} to finish ({key})", finished, timeout)
+        return self.wait(f"{name}'s {action} {token!r} to finish ({key})", finished, timeout, name)
 
     def wait_gone(self, name: str, timeout: float = 30.0) -> None:
-        self.wait(f"{name} to be deleted", lambda: self.get(name) is None, timeout)
+        self.wait(f"{name} to be deleted", lambda: self.get(name) is None, timeout, name)
 
 
 def connect(kubeconfig: str, namespace: str = "default", guard: Guard | None = None) -> Cluster:
