@@ -156,7 +156,9 @@ def main() -> int:
             time.sleep(0.5)
         all_ready = time.monotonic() - started
         ready = len(watcher.ready_at)
-        latencies = [watcher.ready_at[n] - created_at[n] for n in watcher.ready_at if n in created_at]
+        latencies = [
+            watcher.ready_at[n] - created_at[n] for n in watcher.ready_at if n in created_at
+        ]
         kube_at_ready = box.kube.counters.snapshot()
         nova_at_ready = box.sim.counters.count(service="compute")
 
@@ -174,13 +176,29 @@ def main() -> int:
         writes = [r for r in kube_at_ready["writes"] if r["resource"] == "instances"]
         instance_writes = sum(r["count"] for r in writes) - N  # minus the bench's own creates
         event_writes = sum(
-            r["count"] for r in kube_at_ready["requests"] if r["resource"] == "events" and r["verb"] == "create"
+            r["count"]
+            for r in kube_at_ready["requests"]
+            if r["resource"] == "events" and r["verb"] == "create"
         )
         kube_total = sum(r["count"] for r in box.kube.counters.snapshot()["requests"])
+        write_kinds = {
+            f"{r['verb']} {r['resource']}{'/' + r['subresource'] if r['subresource'] else ''}": r[
+                "count"
+            ]
+            for r in kube_at_ready["requests"]
+            if r["resource"] == "instances" and r["verb"] in ("create", "patch", "update")
+        }
 
     p99 = percentile(latencies, 0.99) if latencies else float("nan")
     result = {
-        "settings": {"N": N, "latency_s": LATENCY, "build_s": BUILD, "poll_interval_s": POLL, "rate_limit_rps": RATE, "workers": WORKERS},
+        "settings": {
+            "N": N,
+            "latency_s": LATENCY,
+            "build_s": BUILD,
+            "poll_interval_s": POLL,
+            "rate_limit_rps": RATE,
+            "workers": WORKERS,
+        },
         "ready": ready,
         "apply_seconds": round(applied, 2),
         "all_ready_seconds": round(all_ready, 2),
@@ -192,7 +210,9 @@ def main() -> int:
         "nova_requests_per_poll_interval_steady": round(steady, 2),
         "openstack_requests_total": snapshot.count(),
         "openstack_requests_by_path": {
-            f"{r.method} {r.path}": sum(x.count for x in snapshot.requests if (x.method, x.path) == (r.method, r.path))
+            f"{r.method} {r.path}": sum(
+                x.count for x in snapshot.requests if (x.method, x.path) == (r.method, r.path)
+            )
             for r in snapshot.requests
         },
         "openstack_max_requests_per_second": max_rps,
@@ -200,18 +220,21 @@ def main() -> int:
         "kubernetes_requests_per_instance": round(kube_total / N, 2),
         "kubernetes_instance_writes_per_instance_to_ready": round(instance_writes / N, 2),
         "kubernetes_events_per_instance_to_ready": round(event_writes / N, 2),
+        "kubernetes_instance_writes_by_kind_to_ready": write_kinds,
         "operator_peak_rss_mb": round(rss, 1),
         "operator_cpu_seconds": round(cpu, 1),
         "per_instance_polling_would_cost_per_interval": N,
     }
+    # The issue sets every target at N=1,000; at 10,000 only the steady state and memory.
     result["targets"] = {
-        "steady_nova_per_interval_le_2": steady <= 2,
-        "p99_le_build_plus_15s": p99 <= BUILD + 15,
-        "peak_rss_le_250mb_at_1000": rss <= (250 if N <= 1000 else 600),
-        "rate_limit_held": max_rps <= RATE,
-        "writes_per_instance_le_4": instance_writes / N <= 4,
         "all_ready": ready == N,
+        "steady_nova_per_interval_le_2": steady <= 2,
+        f"peak_rss_le_{250 if N <= 1000 else 600}mb": rss <= (250 if N <= 1000 else 600),
+        "rate_limit_held": max_rps <= RATE,
     }
+    if N <= 1000:
+        result["targets"]["p99_le_build_plus_15s"] = p99 <= BUILD + 15
+        result["targets"]["writes_per_instance_le_4"] = instance_writes / N <= 4
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0 if all(result["targets"].values()) else 1

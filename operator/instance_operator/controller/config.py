@@ -43,6 +43,8 @@ class OperatorConfig(BaseModel):
     #: Requests per second to one OpenStack endpoint, and requests in flight at once.
     openstack_rate_limit: float = Field(default=10.0, gt=0)
     openstack_concurrency: int = Field(default=8, ge=1)
+    #: Seconds to wait for an OpenStack answer once a request is sent.
+    openstack_timeout: float = Field(default=60.0, gt=0)
     #: Port of the Prometheus metrics endpoint; 0 disables it.
     metrics_port: int = Field(default=9090, ge=0, le=65535)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -121,6 +123,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="requests in flight per OpenStack endpoint",
     )
     parser.add_argument(
+        "--openstack-timeout",
+        type=float,
+        default=defaults.openstack_timeout,
+        help="seconds to wait for an OpenStack answer",
+    )
+    parser.add_argument(
         "--metrics-port",
         type=int,
         default=defaults.metrics_port,
@@ -146,6 +154,7 @@ def from_arguments(args: argparse.Namespace) -> OperatorConfig:
         user_error_retry=args.user_error_retry,
         openstack_rate_limit=args.openstack_rate_limit,
         openstack_concurrency=args.openstack_concurrency,
+        openstack_timeout=args.openstack_timeout,
         metrics_port=args.metrics_port,
         log_level=args.log_level,
         log_format=args.log_format,
