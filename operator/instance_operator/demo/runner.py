@@ -6,7 +6,10 @@ way (Building, Stopped, Rebooting...) and the whole run takes about a minute.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
+from pathlib import Path
 from typing import TextIO
 
 from instance_operator.demo.steps import Step, World, steps
@@ -64,11 +67,14 @@ def run_demo(out: TextIO, kubeconfig: str | None) -> int:
     screen = Screen(out, live=out.isatty())
     where = "the cluster of KUBECONFIG" if kubeconfig else "an embedded Kubernetes API"
     screen.say(f"Starting the OpenStack simulator, {where} and the operator ...")
+    # The demo's own, so that it is kept, and named, when something fails.
+    workdir = Path(tempfile.mkdtemp(prefix="instance-operator-demo-"))
     sandbox = Sandbox(
         simulator=example_cloud(DEMO_CLOUD),
         kubeconfig=kubeconfig,
         namespace=NAMESPACE,
         operator=DEMO_OPERATOR,
+        workdir=workdir,
     )
     stage = Stage()
     try:
@@ -87,20 +93,22 @@ def run_demo(out: TextIO, kubeconfig: str | None) -> int:
             screen.say(f"Stopping everything; the demo took {screen.elapsed():.0f} s.")
             stage.now = "stopping everything"
     except DemoFailed as failure:
-        return _failed(out, screen, str(failure))
+        return _failed(out, screen, str(failure), workdir)
     except KeyboardInterrupt:
         screen.close()
+        shutil.rmtree(workdir, ignore_errors=True)
         out.write("\ninterrupted: everything the demo started has been stopped\n")
         return 130
     except Exception as error:  # whatever it is, the user learns where it happened
-        return _failed(out, screen, f"{stage.now}: {type(error).__name__}: {error}")
+        return _failed(out, screen, f"{stage.now}: {type(error).__name__}: {error}", workdir)
+    shutil.rmtree(workdir, ignore_errors=True)
     out.write("Done: nothing is left running.\n")
     return 0
 
 
-def _failed(out: TextIO, screen: Screen, message: str) -> int:
+def _failed(out: TextIO, screen: Screen, message: str, workdir: Path) -> int:
     screen.close()
-    out.write(f"\ndemo FAILED: {message}\n")
+    out.write(f"\ndemo FAILED: {message}\n(logs kept in {workdir})\n")
     out.flush()
     return 1
 
@@ -142,7 +150,7 @@ def _run_steps(screen: Screen, box: Box, stage: Stage) -> tuple[list[tuple[str, 
             raise DemoFailed(
                 f"step {number} ({step.title}) did not reach its expected state within"
                 f" {STEP_TIMEOUT:g} s:\n{timeout}\nlast lines of the operator's log"
-                f" ({box.operator.log_path}, kept):\n{tail}"
+                f" ({box.operator.log_path}):\n{tail}"
             ) from timeout
         took = time.monotonic() - started
         timings.append((step.title, took))
