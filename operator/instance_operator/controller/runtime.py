@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+
+from kubernetes.client.exceptions import ApiException
 
 from instance_operator.controller import logcontext
 from instance_operator.controller.clouds import CloudAccess, SecretCache
@@ -161,11 +164,23 @@ class Controller:
             return None
         started = time.monotonic()
         with log_context(view.ref):
-            if not view.deleting:
-                result = self.reconciler.reconcile(uid)
-                self.telemetry.reconciled("reconcile", result.outcome, time.monotonic() - started)
-                return result.requeue
-            outcome = self.finalizer.finalize(uid)
+            try:
+                if not view.deleting:
+                    result = self.reconciler.reconcile(uid)
+                    self.telemetry.reconciled(
+                        "reconcile", result.outcome, time.monotonic() - started
+                    )
+                    return result.requeue
+                outcome = self.finalizer.finalize(uid)
+            except ApiException as exc:  # the Kubernetes API refused or dropped a write
+                delay = random.uniform(1.0, 3.0)  # noqa: S311 (jitter, not crypto)
+                log.warning(
+                    "Kubernetes API: %s %s; retrying in %.0f s", exc.status, exc.reason, delay
+                )
+                self.telemetry.reconciled(
+                    "finalize" if view.deleting else "reconcile", "kubernetes_error", 0.0
+                )
+                return delay
         self.telemetry.reconciled("finalize", outcome.label, time.monotonic() - started)
         self._outcomes[uid] = outcome
         event = self._deletions.get(uid)

@@ -1,0 +1,44 @@
+"""The chaos suite: small in `make test`, full-size with `make chaos` (CHAOS=full).
+
+Each scenario runs the real operator process in a sandbox (simulator, embedded Kubernetes API)
+and adds what it measured to a report: printed at the end, and written as JSON to $CHAOS_REPORT
+when set (docs/reliability.md quotes a full run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@dataclass(frozen=True)
+class Scale:
+    instances: int
+    kills: int
+    hostile_repeats: int
+    quiet_window: float
+
+
+SCALES = {
+    "small": Scale(instances=12, kills=3, hostile_repeats=1, quiet_window=20.0),
+    "full": Scale(instances=100, kills=10, hostile_repeats=4, quiet_window=60.0),
+}
+SCALE = SCALES[os.environ.get("CHAOS", "small")]
+
+_report: dict[str, Any] = {}
+
+
+@pytest.fixture(scope="session")
+def report() -> Iterator[dict[str, Any]]:
+    yield _report
+    text = json.dumps({"scale": os.environ.get("CHAOS", "small"), **_report}, indent=2, default=str)
+    print("\nchaos report:\n" + text)
+    target = os.environ.get("CHAOS_REPORT")
+    if target:
+        Path(target).write_text(text + "\n")
