@@ -60,7 +60,7 @@ def one_server_each(box: Box, names: set[str]) -> dict[str, int]:
             orphans += 1
     duplicates = sum(count - 1 for count in per_uid.values() if count > 1)
     missing = sum(1 for uid in uids if per_uid[uid] == 0)
-    for uid, obj in uids.items():
+    for obj in uids.values():
         assert obj["status"].get("serverID"), f"{obj['metadata']['name']} has no serverID"
     assert (duplicates, missing, orphans) == (0, 0, 0), {
         "duplicates": duplicates,
