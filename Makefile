@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lint typecheck test test-cloud chart crds clean
+.PHONY: install demo lint typecheck test test-cloud chart bench chaos crds clean
 
 install: $(STAMP)
 
@@ -13,6 +13,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -U pip
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
+
+# The main job on the embedded default: a simulated OpenStack, an embedded Kubernetes API and the
+# operator, the examples applied and acted on, a live table, then everything stopped. With
+# KUBECONFIG set, that cluster is used instead of the embedded API.
+demo: install
+	$(BIN)/instance-operator demo
 
 lint: install
 	$(BIN)/ruff check operator tests
@@ -34,6 +40,15 @@ crds: install
 	$(BIN)/instance-operator crd > crds/instance.yaml
 	$(BIN)/instance-operator crd --api-reference > docs/api.md
 	cp crds/instance.yaml charts/instance-operator/crds/instance.yaml
+
+# The operator at scale against the sandbox; prints one JSON object (N=10000 for ten thousand).
+bench: install
+	$(BIN)/python benchmarks/operator_bench.py
+
+# The chaos suite at full size (make test runs it small): SIGKILL storms, flaky cloud and
+# Kubernetes API, hostile inputs, two replicas. CHAOS_REPORT=file keeps the figures as JSON.
+chaos: install
+	CHAOS=full $(BIN)/pytest tests/chaos -p no:cacheprovider -s
 
 # The Helm chart (lint, render, validate, RBAC) and the Dockerfile (hadolint, its install steps
 # replayed in a scratch virtualenv); installs helm, kubectl and hadolint into .tools/.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make test-cloud: start the mini-cloud (a real Keystone/Nova/Glance on 127.0.0.1), run the
-# OpenStack client's integration tests (tests/cloud, marker "cloud") against it, stop it.
+# OpenStack client's integration tests (tests/cloud) and the operator's end-to-end scenarios
+# (tests/e2e/test_minicloud.py, both marked "cloud") against it, stop it.
 #
 # The mini-cloud is found at ../shared/minicloud beside the repository, or at $IOP_MINICLOUD_DIR.
 # Its state dir is $MINICLOUD_STATE (default ${TMPDIR:-/tmp}/minicloud), where start.sh writes
@@ -30,4 +31,4 @@ MINICLOUD_STATE="$state" "$minicloud/start.sh"
 
 cd "$repo"
 IOP_TEST_CLOUDS_YAML="$state/clouds.yaml" IOP_TEST_CLOUD=minicloud \
-    "$pytest" -m cloud tests/cloud "$@"
+    "$pytest" -m cloud tests/cloud tests/e2e/test_minicloud.py "$@"
