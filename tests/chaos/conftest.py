@@ -30,6 +30,8 @@ SCALES = {
     "full": Scale(instances=100, kills=10, hostile_repeats=4, quiet_window=60.0),
 }
 SCALE = SCALES[os.environ.get("CHAOS", "small")]
+#: The operator's log level in the scenarios (its log is kept under pytest's tmp_path).
+LOG_LEVEL = os.environ.get("CHAOS_LOG_LEVEL", "info")
 
 _report: dict[str, Any] = {}
 

@@ -12,7 +12,7 @@ import pytest
 
 from instance_operator.sandbox import Box, OperatorFlags, Sandbox, example_cloud
 from instance_operator.simulator.config import Durations
-from tests.chaos.conftest import SCALE
+from tests.chaos.conftest import LOG_LEVEL, SCALE
 from tests.chaos.support import create_all, one_server_each, wait_all_ready, web
 
 ACTION_PATH = "/v2.1/servers/{server_id}/action"
@@ -20,10 +20,12 @@ SEED = random.randrange(10**6)
 
 
 @pytest.fixture(scope="module")
-def box() -> Iterator[Box]:
+def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Box]:
     cloud = example_cloud(Durations(build=1.0, reboot=0.5), faults={"latency": 0.01})
     with Sandbox(
-        simulator=cloud, operator=OperatorFlags(fast_poll_interval=0.3)
+        simulator=cloud,
+        operator=OperatorFlags(fast_poll_interval=0.3, log_level=LOG_LEVEL),
+        workdir=tmp_path_factory.mktemp("kills"),
     ).running() as running:
         yield running
 

@@ -60,6 +60,23 @@ class Kube:
             raise
         return cast(dict[str, Any], result)
 
+    def add_finalizer(
+        self, ref: InstanceRef, resource_version: str, finalizers: tuple[str, ...]
+    ) -> None:
+        """Add the operator's finalizer, if the object is still at ``resource_version`` (409 if
+        not: someone else wrote it meanwhile, and the next pass sees the newer object)."""
+        if names.FINALIZER in finalizers:
+            return
+        patch = {
+            "metadata": {
+                "finalizers": [*finalizers, names.FINALIZER],
+                "resourceVersion": resource_version,
+            }
+        }
+        self._custom.patch_namespaced_custom_object(
+            names.GROUP, names.VERSION, ref.namespace, names.PLURAL, ref.name, patch
+        )
+
     def read_secret(self, namespace: str, name: str) -> SecretData | None:
         try:
             secret = self._core.read_namespaced_secret(name, namespace)

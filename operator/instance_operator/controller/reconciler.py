@@ -37,6 +37,7 @@ from instance_operator.controller.conditions import Health, Problem
 from instance_operator.controller.config import OperatorConfig
 from instance_operator.controller.context import Pass
 from instance_operator.controller.errors import UserError, classify, retry_after
+from instance_operator.controller.kube import Kube
 from instance_operator.controller.logcontext import set_server
 from instance_operator.controller.observed import Observed
 from instance_operator.controller.phases import is_busy, is_gone, phase_of
@@ -143,6 +144,7 @@ class Reconciler:
         self,
         *,
         registry: Registry,
+        kube: Kube,
         writer: StatusWriter,
         recorder: Recorder,
         access: CloudAccess,
@@ -154,6 +156,7 @@ class Reconciler:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._registry = registry
+        self._kube = kube
         self._writer = writer
         self._recorder = recorder
         self._access = access
@@ -266,6 +269,9 @@ class Reconciler:
     def _create(
         self, p: Pass, spec: InstanceSpec, watcher: ScopeWatcher, actuator: Actuator
     ) -> None:
+        # Never a server for an Instance that could be deleted without cleaning it up. kopf adds
+        # the finalizer first; if its write failed, kopf waits for another event that may not come.
+        self._kube.add_finalizer(p.ref, p.view.resource_version, p.view.finalizers)
         name = spec.server_name or default_server_name(p.view)
         created = actuator.create(p.ref, spec, name=name, user_data=self._user_data(p.view, spec))
         server_id = created.id

@@ -30,6 +30,7 @@ class InstanceView:
     deleting: bool
     resource_version: str = ""
     created: str = field(default="", compare=False)
+    finalizers: tuple[str, ...] = ()
 
     @classmethod
     def from_body(cls, body: Mapping[str, Any]) -> InstanceView:
@@ -45,6 +46,7 @@ class InstanceView:
             deleting=bool(meta.get("deletionTimestamp")),
             resource_version=meta.get("resourceVersion", ""),
             created=meta.get("creationTimestamp", ""),
+            finalizers=tuple(meta.get("finalizers") or ()),
         )
 
     @property

@@ -14,10 +14,12 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from kubernetes.client.exceptions import ApiException
 
+from instance_operator.api import names
 from instance_operator.controller import logcontext
 from instance_operator.controller.clouds import CloudAccess, SecretCache
 from instance_operator.controller.config import OperatorConfig
@@ -37,6 +39,9 @@ from instance_operator.openstack.metrics import MetricsHook
 from instance_operator.openstack.settings import Settings
 
 log = logging.getLogger(__name__)
+
+#: How long an Instance may wait for kopf's first handling before the sweep takes it up.
+SWEEP_GRACE = 30.0
 
 
 class Controller:
@@ -71,6 +76,7 @@ class Controller:
         )
         self.reconciler = Reconciler(
             registry=self.registry,
+            kube=kube,
             writer=self.writer,
             recorder=self.recorder,
             access=CloudAccess(self.secrets, self.clouds),
@@ -188,6 +194,22 @@ class Controller:
             self._loop.call_soon_threadsafe(event.set)
         return None
 
+    def _sweep(self) -> None:
+        """Queue the Instances kopf has not handled well after they appeared.
+
+        When kopf's own first write (the finalizer) fails, it drops the event and looks at the
+        object again only on its next event, which an idle Instance may never get. A reconcile
+        repairs that: it adds the finalizer before anything else.
+        """
+        handled_key = f"{names.KOPF_PREFIX}/last-handled-configuration"
+        now = datetime.now(UTC)
+        for view in self.registry.all():
+            if view.deleting or handled_key in view.annotations or not view.created:
+                continue
+            age = now - datetime.fromisoformat(view.created.replace("Z", "+00:00"))
+            if age.total_seconds() > SWEEP_GRACE:
+                self.queue.add(view.uid)
+
     # --- what the metrics read ------------------------------------------------------------------
 
     def phases(self) -> list[str | None]:
@@ -197,10 +219,12 @@ class Controller:
         return [(w.scope, w.seconds_since_success()) for w in self.watchers.all()]
 
     def _poll_secrets(self) -> None:
-        """Secrets can only be read (not watched): re-read those in use, wake their Instances."""
+        """Secrets can only be read (not watched): re-read those in use, wake their Instances.
+        The same beat sweeps up Instances that kopf dropped (see :meth:`_sweep`)."""
         while not self._stopped.wait(self.config.secret_poll_interval):
             if not self.active():
                 continue
+            self._sweep()
             for key in self.secrets.refresh(self.registry.secrets()):
                 users = self.registry.using_secret(key)
                 if users:
