@@ -21,6 +21,9 @@ class OperatorConfig(BaseModel):
     standalone: bool = False
     #: The kopf peering object's name: replicas sharing it elect one active operator.
     peering_name: str = "instance-operator"
+    #: Seconds a replica's peering record stays valid without a keep-alive: how long a standby
+    #: waits before it takes over from an active replica that died.
+    peering_lifetime: int = Field(default=60, ge=10)
     #: kopf's liveness endpoint, e.g. ``http://0.0.0.0:8080/healthz``.
     liveness: str | None = None
     #: Worker threads that talk to OpenStack.
@@ -71,6 +74,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--peering-name", default=defaults.peering_name, help="kopf peering object name"
+    )
+    parser.add_argument(
+        "--peering-lifetime",
+        type=int,
+        default=defaults.peering_lifetime,
+        help="seconds before a standby replica takes over from one that stopped answering",
     )
     parser.add_argument(
         "--liveness",
@@ -145,6 +154,7 @@ def from_arguments(args: argparse.Namespace) -> OperatorConfig:
         namespaces=tuple(args.namespaces),
         standalone=args.standalone,
         peering_name=args.peering_name,
+        peering_lifetime=args.peering_lifetime,
         liveness=args.liveness,
         workers=args.workers,
         poll_interval=args.poll_interval,

@@ -31,7 +31,9 @@ DELETE_WAIT = 120.0
 DELETE_RETRY = 15.0
 
 
-def settings(*, peering_name: str, priority: int, standalone: bool) -> kopf.OperatorSettings:
+def settings(
+    *, peering_name: str, peering_lifetime: int, priority: int, standalone: bool
+) -> kopf.OperatorSettings:
     s = kopf.OperatorSettings()
     s.persistence.finalizer = names.FINALIZER
     s.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=names.KOPF_PREFIX)
@@ -44,6 +46,7 @@ def settings(*, peering_name: str, priority: int, standalone: bool) -> kopf.Oper
     s.scanning.disabled = True
     s.peering.name = peering_name
     s.peering.priority = priority
+    s.peering.lifetime = peering_lifetime
     s.peering.standalone = standalone
     s.watching.server_timeout = 600
     s.watching.client_timeout = 660

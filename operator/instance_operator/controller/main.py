@@ -85,6 +85,7 @@ class Operator:
             registry=build_registry(self.controller, self.api.configuration),
             settings=settings(
                 peering_name=config.peering_name,
+                peering_lifetime=config.peering_lifetime,
                 priority=self.priority,
                 standalone=config.standalone,
             ),

@@ -24,9 +24,17 @@ class OperatorFlags:
     secret_poll_interval: float = 1.0
     user_error_retry: float = 5.0
     log_level: str = "info"
+    #: Without peering (the default): the operator assumes it is the only one.
+    standalone: bool = True
+    #: With peering: seconds before a standby takes over from a replica that stopped.
+    peering_lifetime: int = 15
 
     def argv(self) -> list[str]:
-        args = ["run", "--standalone", "--metrics-port", "0", "--log-level", self.log_level]
+        args = ["run", "--metrics-port", "0", "--log-level", self.log_level]
+        if self.standalone:
+            args.append("--standalone")
+        else:
+            args += ["--peering-lifetime", str(self.peering_lifetime)]
         for namespace in self.namespaces:
             args += ["--namespace", namespace]
         args += ["--poll-interval", f"{self.poll_interval:g}"]
