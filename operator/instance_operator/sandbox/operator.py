@@ -24,13 +24,17 @@ class OperatorFlags:
     secret_poll_interval: float = 1.0
     user_error_retry: float = 5.0
     log_level: str = "info"
+    log_format: str = "text"
+    #: The Prometheus endpoint's port; 0 turns it off.
+    metrics_port: int = 0
     #: Without peering (the default): the operator assumes it is the only one.
     standalone: bool = True
     #: With peering: seconds before a standby takes over from a replica that stopped.
     peering_lifetime: int = 15
 
     def argv(self) -> list[str]:
-        args = ["run", "--metrics-port", "0", "--log-level", self.log_level]
+        args = ["run", "--metrics-port", str(self.metrics_port), "--log-level", self.log_level]
+        args += ["--log-format", self.log_format]
         if self.standalone:
             args.append("--standalone")
         else:

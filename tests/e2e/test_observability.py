@@ -1,0 +1,94 @@
+"""The operator process as a platform team watches it: Prometheus metrics scraped during a run,
+and JSON logs that name the Instance, its server and Nova's request ID."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
+from instance_operator.sandbox import Box, OperatorFlags, Sandbox, example, example_cloud
+from instance_operator.simulator.config import Durations
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+PORT = free_port()
+
+
+@pytest.fixture(scope="module")
+def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Box]:
+    flags = OperatorFlags(metrics_port=PORT, log_format="json")
+    cloud = example_cloud(Durations(build=0.3, reboot=0.2))
+    workdir = tmp_path_factory.mktemp("observability")
+    with Sandbox(simulator=cloud, operator=flags, workdir=workdir).running() as running:
+        yield running
+
+
+def samples() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    text = requests.get(f"http://127.0.0.1:{PORT}/metrics", timeout=5).text
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def total(name: str, **labels: str) -> float:
+    return sum(
+        v for (n, ls), v in samples().items() if n == name and labels.items() <= dict(ls).items()
+    )
+
+
+def test_metrics_are_scraped_during_a_run(box: Box) -> None:
+    instance = example("instance-minimal.yaml")
+    instance["spec"]["networks"] = [{"name": "private"}]
+    box.cluster.create(instance)
+    box.cluster.wait_ready("web-1")
+    box.cluster.annotate("web-1", "reboot", "scrape")
+    box.cluster.wait_action("web-1", "reboot", "scrape")
+    box.cluster.wait(
+        "the Instance to count as Active",
+        lambda: total("instance_operator_instances", phase="Active") == 1,
+    )
+    assert total("instance_operator_actions_total", action="reboot", result="Succeeded") == 1
+    assert (
+        total(
+            "instance_operator_openstack_requests_total",
+            service="compute",
+            method="POST",
+            path="servers",
+        )
+        == 1
+    )
+    assert total("instance_operator_reconciles_total", result="ok") >= 1
+    assert total("instance_operator_watcher_polls_total", result="ok") >= 1
+    assert 0 <= total("instance_operator_watcher_lag_seconds") < 30
+
+
+def test_json_logs_name_the_instance_its_server_and_the_request(box: Box) -> None:
+    box.cluster.wait_ready("web-1")
+    lines = [
+        json.loads(line) for line in box.operator.log_text().splitlines() if line.startswith("{")
+    ]
+    assert lines, "no JSON log lines"
+    created: list[dict[str, Any]] = [
+        line for line in lines if str(line.get("message", "")).startswith("Created server")
+    ]
+    assert created
+    line = created[0]
+    assert line["object"]["name"] == "web-1"
+    assert line["object"]["namespace"] == box.cluster.namespace
+    assert line["server_id"] == box.cluster.status("web-1")["serverID"]
+    assert str(line["request_id"]).startswith("req-")
+    assert {"timestamp", "severity"} <= line.keys()
