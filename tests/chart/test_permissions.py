@@ -19,9 +19,9 @@ import yaml
 from instance_operator.kubeapi import KubeAPI
 from instance_operator.simulator import Simulator, SimulatorConfig
 from tests.chart.helm import Manifests, render, tool
-from tests.controller.conftest import FAST_CLOUD
 from tests.support.cluster import CLOUD, SECRET, Cluster, example, wait_for
 from tests.support.operator_thread import FAST, operator_running
+from tests.support.timings import FAST_CLOUD
 
 #: The test's own requests as the user: it creates and deletes one Instance.
 USER_WRITES = {("create", "instances"): 1, ("delete", "instances"): 1}
@@ -113,19 +113,24 @@ def test_the_operator_needs_no_more_than_the_chart_grants(values: str, tmp_path:
         instance["spec"]["networks"] = [{"name": "private"}]
         api.counters.reset()
         with operator_running(kubeconfig, config):
-            cluster.apply(instance)
+            cluster.create(instance)
             cluster.wait_ready("web-1", timeout=60)
             cluster.delete("web-1")
             cluster.wait_gone("web-1", timeout=60)
-            peerings = [
-                api.get(
-                    p["kind"].lower() + "s", p["metadata"]["name"], p["metadata"].get("namespace")
-                )
-                for p in manifests.of("KopfPeering") + manifests.of("ClusterKopfPeering")
-            ]
+
+            def peerings() -> list[dict[str, Any] | None]:
+                return [
+                    api.get(
+                        p["kind"].lower() + "s",
+                        p["metadata"]["name"],
+                        p["metadata"].get("namespace"),
+                    )
+                    for p in manifests.of("KopfPeering") + manifests.of("ClusterKopfPeering")
+                ]
+
             wait_for(
                 "the operator in every peering object",
-                lambda: all(p and p.get("status") for p in peerings),
+                lambda: all(p and p.get("status") for p in peerings()),
             )
         snapshot = api.counters.snapshot()
 

@@ -9,21 +9,9 @@ import pytest
 
 from instance_operator.controller.runtime import Controller
 from instance_operator.simulator import Simulator, SimulatorConfig
-from instance_operator.simulator.config import Durations
 from tests.support.cluster import CLOUD, SECRET, Cluster, running_cluster
 from tests.support.operator_thread import operator_running
-
-FAST_CLOUD = Durations(
-    build=0.3,
-    stop=0.2,
-    start=0.2,
-    reboot=0.2,
-    hard_reboot=0.3,
-    resize=0.3,
-    confirm_resize=0.1,
-    snapshot_queued=0.2,
-    snapshot_upload=0.3,
-)
+from tests.support.timings import FAST_CLOUD
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ def action_calls(sim: Simulator) -> int:
 
 
 def test_stop_then_start(cluster: Cluster, sim: Simulator, operator: Controller) -> None:
-    cluster.apply(web())
+    cluster.create(web())
     server_id = cluster.wait_ready("web-1")["serverID"]
     cluster.annotate("web-1", "stop", "t1")
     record = cluster.wait_action("web-1", "stop", "t1")
@@ -36,7 +36,7 @@ def test_stop_then_start(cluster: Cluster, sim: Simulator, operator: Controller)
 def test_a_token_is_carried_out_once(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
-    cluster.apply(web())
+    cluster.create(web())
     cluster.wait_ready("web-1")
     cluster.annotate("web-1", "reboot", "once")
     assert cluster.wait_action("web-1", "reboot", "once")["result"] == "Succeeded"
@@ -57,7 +57,7 @@ def test_a_token_is_carried_out_once(
 def test_stop_on_a_stopped_server_succeeds_without_a_call(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
-    cluster.apply(web())
+    cluster.create(web())
     cluster.wait_ready("web-1")
     cluster.annotate("web-1", "stop", "a")
     cluster.wait_action("web-1", "stop", "a")
@@ -69,17 +69,17 @@ def test_stop_on_a_stopped_server_succeeds_without_a_call(
 
 
 def test_hard_reboot(cluster: Cluster, sim: Simulator, operator: Controller) -> None:
-    cluster.apply(web())
+    cluster.create(web())
     cluster.wait_ready("web-1")
     cluster.annotate("web-1", "hard-reboot", "h1")
-    assert cluster.wait_action("web-1", "hardReboot", "h1")["result"] == "Succeeded"
+    assert cluster.wait_action("web-1", "hard-reboot", "h1")["result"] == "Succeeded"
     cluster.wait_ready("web-1")
 
 
 def test_soft_reboot_of_a_stopped_server_fails_with_novas_reason(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
-    cluster.apply(web())
+    cluster.create(web())
     cluster.wait_ready("web-1")
     cluster.annotate("web-1", "stop", "s")
     cluster.wait_action("web-1", "stop", "s")
@@ -93,7 +93,7 @@ def test_soft_reboot_of_a_stopped_server_fails_with_novas_reason(
 def test_snapshot_names_the_image_after_the_token(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
-    cluster.apply(web())
+    cluster.create(web())
     cluster.wait_ready("web-1")
     cluster.annotate("web-1", "snapshot", "before-upgrade")
     record = cluster.wait_action("web-1", "snapshot", "before-upgrade")
@@ -108,7 +108,7 @@ def test_snapshot_names_the_image_after_the_token(
 def test_start_and_stop_are_refused_when_the_operator_owns_power(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
-    cluster.apply(web(powerState="Running"))
+    cluster.create(web(powerState="Running"))
     cluster.wait_ready("web-1")
     cluster.annotate("web-1", "stop", "no")
     record = cluster.wait_action("web-1", "stop", "no")
@@ -123,7 +123,7 @@ def test_an_action_requested_at_creation_waits_for_the_build(
 ) -> None:
     instance = web()
     instance["metadata"]["annotations"] = {"instance-operator.dev/snapshot": "first"}
-    cluster.apply(instance)
+    cluster.create(instance)
     record = cluster.wait_action("web-1", "snapshot", "first")
     assert record["result"] == "Succeeded"
     assert action_calls(sim) == 1
@@ -133,7 +133,7 @@ def test_a_failed_build_shows_novas_fault_and_stays_watched(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
     sim.faults.set(error_next_builds=1)
-    cluster.apply(web())
+    cluster.create(web())
     degraded = cluster.wait_condition("web-1", "Degraded", "ServerError")
     assert "No valid host" in degraded["message"]
     status = cluster.status("web-1")
@@ -142,7 +142,7 @@ def test_a_failed_build_shows_novas_fault_and_stays_watched(
     assert cluster.condition("web-1", "Ready")["reason"] == "ServerError"
     # A hard reboot is not refused by the operator; Nova decides (a never-launched server: 409).
     cluster.annotate("web-1", "hard-reboot", "try")
-    record = cluster.wait_action("web-1", "hardReboot", "try")
+    record = cluster.wait_action("web-1", "hard-reboot", "try")
     assert record["result"] == "Failed"
     assert "Nova refused" in record["message"]
 
@@ -151,7 +151,7 @@ def test_restart_mid_action_carries_it_out_once(
     cluster: Cluster, sim: Simulator, tmp_path: Path
 ) -> None:
     with operator_running(cluster.kubeconfig):
-        cluster.apply(web())
+        cluster.create(web())
         cluster.wait_ready("web-1")
         cluster.annotate("web-1", "reboot", "r1")
         wait_for("the reboot to be called", lambda: action_calls(sim) == 1)

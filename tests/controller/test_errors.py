@@ -12,10 +12,10 @@ import pytest
 from instance_operator.controller.runtime import Controller
 from instance_operator.simulator import Simulator, SimulatorConfig
 from instance_operator.simulator.config import ImageSeed, Quota
-from tests.controller.conftest import FAST_CLOUD
 from tests.controller.test_lifecycle import reasons, web
 from tests.support.cluster import CLOUD, SECRET, Cluster, running_cluster
 from tests.support.operator_thread import operator_running
+from tests.support.timings import FAST_CLOUD
 
 WRONG_PASSWORD = "WRONG-pw-7731"
 
@@ -32,7 +32,7 @@ def everything_said(cluster: Cluster, name: str) -> str:
 def test_unknown_flavor_is_degraded_until_the_spec_is_fixed(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
-    cluster.apply(web(flavor={"name": "m1.huge"}))
+    cluster.create(web(flavor={"name": "m1.huge"}))
     degraded = cluster.wait_condition("web-1", "Degraded", "FlavorNotFound")
     assert "spec.flavor.name" in degraded["message"]
     assert "m1.small" in degraded["message"]  # the message lists what exists
@@ -48,7 +48,7 @@ def test_unknown_flavor_is_degraded_until_the_spec_is_fixed(
 def test_a_user_error_is_retried_slowly_not_in_a_hot_loop(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
-    cluster.apply(web(image={"name": "no-such-image"}))
+    cluster.create(web(image={"name": "no-such-image"}))
     cluster.wait_condition("web-1", "Degraded", "ImageNotFound")
     before = sim.counters.count(service="image")
     time.sleep(3)
@@ -60,7 +60,7 @@ def test_a_user_error_is_retried_slowly_not_in_a_hot_loop(
 def test_missing_secret_then_created(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
-    cluster.apply(web(cloudCredentialsRef={"secretName": "not-yet", "cloudName": CLOUD}))
+    cluster.create(web(cloudCredentialsRef={"secretName": "not-yet", "cloudName": CLOUD}))
     degraded = cluster.wait_condition("web-1", "Degraded", "SecretNotFound")
     assert "default/not-yet" in degraded["message"]
     cluster.put_secret("not-yet", {"clouds.yaml": sim.clouds_yaml(cloud_name=CLOUD)})
@@ -69,7 +69,7 @@ def test_missing_secret_then_created(
 
 def test_secret_without_the_key(cluster: Cluster, sim: Simulator, operator: Controller) -> None:
     cluster.put_secret("wrong-key", {"cloud.yaml": "x"})
-    cluster.apply(web(cloudCredentialsRef={"secretName": "wrong-key", "cloudName": CLOUD}))
+    cluster.create(web(cloudCredentialsRef={"secretName": "wrong-key", "cloudName": CLOUD}))
     degraded = cluster.wait_condition("web-1", "Degraded", "SecretKeyMissing")
     assert "cloud.yaml" in degraded["message"]  # it says which keys there are
 
@@ -79,7 +79,7 @@ def test_malformed_clouds_yaml(cluster: Cluster, sim: Simulator, operator: Contr
         "broken",
         {"clouds.yaml": f"clouds:\n  {CLOUD}:\n    auth:\n      password: {WRONG_PASSWORD}\n"},
     )
-    cluster.apply(web(cloudCredentialsRef={"secretName": "broken", "cloudName": CLOUD}))
+    cluster.create(web(cloudCredentialsRef={"secretName": "broken", "cloudName": CLOUD}))
     degraded = cluster.wait_condition("web-1", "Degraded", "InvalidCloudsYaml")
     assert "auth_url" in degraded["message"]
     assert WRONG_PASSWORD not in everything_said(cluster, "web-1")
@@ -92,7 +92,7 @@ def test_wrong_password_then_rotated(
     cluster.put_secret(
         SECRET, {"clouds.yaml": good.replace("password: admin", f"password: {WRONG_PASSWORD}")}
     )
-    cluster.apply(web())
+    cluster.create(web())
     cluster.wait_condition("web-1", "Degraded", "AuthenticationFailed")
     assert WRONG_PASSWORD not in everything_said(cluster, "web-1")
     cluster.put_secret(SECRET, {"clouds.yaml": good})
@@ -100,7 +100,7 @@ def test_wrong_password_then_rotated(
 
 
 def test_unknown_cloud_name(cluster: Cluster, sim: Simulator, operator: Controller) -> None:
-    cluster.apply(web(cloudCredentialsRef={"secretName": SECRET, "cloudName": "elsewhere"}))
+    cluster.create(web(cloudCredentialsRef={"secretName": SECRET, "cloudName": "elsewhere"}))
     degraded = cluster.wait_condition("web-1", "Degraded", "InvalidCloudsYaml")
     assert "elsewhere" in degraded["message"]
 
@@ -108,7 +108,7 @@ def test_unknown_cloud_name(cluster: Cluster, sim: Simulator, operator: Controll
 def test_invalid_spec_that_an_old_crd_let_through(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
-    cluster.apply(web(flavor={"name": "m1.small", "id": "2"}))  # CEL would refuse this
+    cluster.create(web(flavor={"name": "m1.small", "id": "2"}))  # CEL would refuse this
     degraded = cluster.wait_condition("web-1", "Degraded", "InvalidSpec")
     assert "spec.flavor" in degraded["message"]
     assert sim.servers.count() == 0
@@ -117,7 +117,7 @@ def test_invalid_spec_that_an_old_crd_let_through(
 def test_immutable_change_that_an_old_crd_let_through(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
-    cluster.apply(web())
+    cluster.create(web())
     server_id = cluster.wait_ready("web-1")["serverID"]
     cluster.patch_spec("web-1", {"image": {"name": "ubuntu-24.04"}})
     degraded = cluster.wait_condition("web-1", "Degraded", "ImmutableFieldChanged")
@@ -135,9 +135,9 @@ def test_quota_exceeded(tmp_path: Path) -> None:
     ):
         cluster.put_secret(SECRET, {"clouds.yaml": sim.clouds_yaml(cloud_name=CLOUD)})
         with operator_running(cluster.kubeconfig):
-            cluster.apply(web("web-1"))
+            cluster.create(web("web-1"))
             cluster.wait_ready("web-1")
-            cluster.apply(web("web-2"))
+            cluster.create(web("web-2"))
             degraded = cluster.wait_condition("web-2", "Degraded", "QuotaExceeded")
             assert "Quota exceeded" in degraded["message"]
             cluster.delete("web-1")  # capacity comes back: the slow retry picks it up
@@ -153,7 +153,7 @@ def test_ambiguous_image_name(tmp_path: Path) -> None:
     with Simulator(config).running() as sim, running_cluster(tmp_path) as cluster:
         cluster.put_secret(SECRET, {"clouds.yaml": sim.clouds_yaml(cloud_name=CLOUD)})
         with operator_running(cluster.kubeconfig):
-            cluster.apply(web())
+            cluster.create(web())
             degraded = cluster.wait_condition("web-1", "Degraded", "AmbiguousName")
             assert "spec.image.id" in degraded["message"]
 
@@ -171,7 +171,7 @@ def test_converges_through_errors_resets_and_timeouts(
     cluster: Cluster, flaky: Simulator, operator: Controller
 ) -> None:
     for index in range(3):
-        cluster.apply(web(f"web-{index}"))
+        cluster.create(web(f"web-{index}"))
     for index in range(3):
         cluster.wait_ready(f"web-{index}", timeout=60)
     assert flaky.servers.count() == 3
@@ -181,7 +181,7 @@ def test_a_create_whose_answer_is_lost_makes_one_server(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
     sim.faults.set(fail_next_creates=1, fail_create_status=500, fail_create_after_commit=True)
-    cluster.apply(web())
+    cluster.create(web())
     cluster.wait_ready("web-1")
     assert sim.servers.count() == 1
 
@@ -189,7 +189,7 @@ def test_a_create_whose_answer_is_lost_makes_one_server(
 def test_tokens_that_expire_quickly(cluster: Cluster, sim: Simulator, operator: Controller) -> None:
     sim.faults.set(token_ttl=1)
     sim.expire_tokens()
-    cluster.apply(web())
+    cluster.create(web())
     cluster.wait_ready("web-1")
     cluster.annotate("web-1", "reboot", "after-expiry")
     time.sleep(1.5)
@@ -199,7 +199,7 @@ def test_tokens_that_expire_quickly(cluster: Cluster, sim: Simulator, operator: 
 def test_status_write_failing_after_create_makes_no_second_server(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
-    cluster.api.faults.inject("error", verbs=["patch"], resource="instances", count=3)
-    cluster.apply(web())
+    cluster.kube.faults.inject("error", verbs=["patch"], resource="instances", count=3)
+    cluster.create(web())
     cluster.wait_ready("web-1", timeout=60)
     assert sim.servers.count() == 1

@@ -34,7 +34,7 @@ def reasons(cluster: Cluster, name: str) -> list[tuple[str, str]]:
 def test_create_reaches_ready_with_addresses(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
-    cluster.apply(web())
+    cluster.create(web())
     status = cluster.wait_ready("web-1")
     assert status["phase"] == "Active"
     assert status["powerState"] == "Running"
@@ -56,16 +56,16 @@ def test_four_writes_from_apply_to_ready(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
     """Finalizer, kopf's record of the handled spec, the server ID, then Ready: no more."""
-    cluster.apply(web())
+    cluster.create(web())
     cluster.wait_ready("web-1")
-    writes = cluster.api.counters.writes("instances", "web-1", "default")
+    writes = cluster.kube.counters.writes("instances", "web-1", "default")
     assert writes - 1 <= 4  # minus the user's own create
 
 
 def test_update_name_metadata_and_tags_in_place(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
-    cluster.apply(web(metadata={"team": "a"}, tags=["blue"]))
+    cluster.create(web(metadata={"team": "a"}, tags=["blue"]))
     server_id = cluster.wait_ready("web-1")["serverID"]
     cluster.patch_spec(
         "web-1",
@@ -96,7 +96,7 @@ def test_update_name_metadata_and_tags_in_place(
 def test_flavor_change_resizes_and_confirms(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
-    cluster.apply(web())
+    cluster.create(web())
     server_id = cluster.wait_ready("web-1")["serverID"]
     cluster.patch_spec("web-1", {"flavor": {"name": "m1.medium"}})
     wait_for(
@@ -115,7 +115,7 @@ def test_flavor_change_resizes_and_confirms(
 def test_delete_removes_the_server_then_the_instance(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
-    cluster.apply(web())
+    cluster.create(web())
     server_id = cluster.wait_ready("web-1")["serverID"]
     cluster.delete("web-1")
     cluster.wait_gone("web-1")
@@ -127,7 +127,7 @@ def test_delete_removes_the_server_then_the_instance(
 def test_orphan_leaves_the_server_without_the_operators_marks(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
-    cluster.apply(web(deletionPolicy="Orphan", metadata={"team": "a"}))
+    cluster.create(web(deletionPolicy="Orphan", metadata={"team": "a"}))
     server_id = cluster.wait_ready("web-1")["serverID"]
     cluster.delete("web-1")
     cluster.wait_gone("web-1")
@@ -141,7 +141,7 @@ def test_orphan_leaves_the_server_without_the_operators_marks(
 def test_switching_to_orphan_releases_an_instance_whose_cloud_is_gone(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
-    cluster.apply(web())
+    cluster.create(web())
     cluster.wait_ready("web-1")
     sim.faults.set(error_rate=1.0, error_status=503)  # the cloud stops answering
     cluster.delete("web-1")
@@ -153,7 +153,7 @@ def test_switching_to_orphan_releases_an_instance_whose_cloud_is_gone(
 def test_server_deleted_out_of_band_is_lost_not_recreated(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
-    cluster.apply(web())
+    cluster.create(web())
     server_id = cluster.wait_ready("web-1")["serverID"]
     sim.servers.delete(server_id)
     lost = cluster.wait_condition("web-1", "Degraded", "ServerLost")
@@ -170,7 +170,7 @@ def test_server_deleted_out_of_band_is_lost_not_recreated(
 def test_out_of_band_stop_is_mirrored(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
-    cluster.apply(web())
+    cluster.create(web())
     server_id = cluster.wait_ready("web-1")["serverID"]
     servers.stop(outsider(sim).compute, server_id)
     wait_for(
@@ -186,7 +186,7 @@ def test_out_of_band_stop_is_mirrored(
 def test_power_state_running_is_kept(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
-    cluster.apply(web(powerState="Running"))
+    cluster.create(web(powerState="Running"))
     server_id = cluster.wait_ready("web-1")["serverID"]
     servers.stop(outsider(sim).compute, server_id)
     wait_for(
@@ -200,7 +200,7 @@ def test_power_state_running_is_kept(
 def test_power_state_stopped_is_kept(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
-    cluster.apply(web(powerState="Stopped"))
+    cluster.create(web(powerState="Stopped"))
     wait_for("the server to be stopped", lambda: cluster.status("web-1").get("phase") == "Stopped")
     wait_for(
         "Progressing to settle",

@@ -52,7 +52,7 @@ def value(
 
 
 def test_metrics_during_a_run(cluster: Cluster, sim: Simulator, metrics_port: int) -> None:
-    cluster.apply(web())
+    cluster.create(web())
     cluster.wait_ready("web-1")
     cluster.annotate("web-1", "reboot", "m1")
     cluster.wait_action("web-1", "reboot", "m1")
@@ -101,7 +101,7 @@ def test_log_lines_name_the_instance_and_hide_secrets(
     cluster: Cluster, sim: Simulator, operator: Controller, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    cluster.apply(web())
+    cluster.create(web())
     server_id = cluster.wait_ready("web-1")["serverID"]
     created = [r for r in caplog.records if r.getMessage().startswith("Created server")]
     assert created
@@ -110,12 +110,8 @@ def test_log_lines_name_the_instance_and_hide_secrets(
     assert created[0].request_id.startswith("req-")  # type: ignore[attr-defined]
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "X-Auth-Token" in text  # the client's debug lines are there ...
-    assert (
-        "password: admin" not in text
-    )
-    assert (
-        '"password": "admin"' not in text
-    )
+    assert "password: admin" not in text
+    assert '"password": "admin"' not in text
     tokens = list(re.findall(r"X-Auth-Token': '([^']*)'", text))
     assert tokens
     assert set(tokens) == {"***"}

@@ -15,7 +15,8 @@ import pytest
 
 from instance_operator.openstack.cloud import Cloud
 from instance_operator.sandbox import Box, Cluster, OperatorFlags, Sandbox, example_cloud
-from tests.e2e.support import FAST_CLOUD, connect_as_user
+from tests.e2e.support import connect_as_user
+from tests.support.timings import FAST_CLOUD
 
 
 @pytest.fixture(scope="module")

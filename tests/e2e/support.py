@@ -9,20 +9,8 @@ from instance_operator.openstack.cloud import Cloud, connect
 from instance_operator.openstack.compute import instance_actions
 from instance_operator.openstack.config import load_clouds_yaml
 from instance_operator.sandbox import CLOUD_NAME, MINIMAL, Box, example
-from instance_operator.simulator.config import Durations
 
 #: Every cloud step takes a few hundred milliseconds: long enough to be seen mid-way.
-FAST_CLOUD = Durations(
-    build=0.3,
-    stop=0.2,
-    start=0.2,
-    reboot=0.2,
-    hard_reboot=0.3,
-    resize=0.3,
-    confirm_resize=0.1,
-    snapshot_queued=0.2,
-    snapshot_upload=0.3,
-)
 
 #: The simulator's counter key for every server action (start, stop, reboot, createImage...).
 ACTION_PATH = "/v2.1/servers/{server_id}/action"

@@ -24,7 +24,8 @@ from instance_operator.sandbox import (
     example_cloud,
 )
 from instance_operator.simulator.config import ApplicationCredentialSeed, UserSeed
-from tests.e2e.support import FAST_CLOUD, web
+from tests.e2e.support import web
+from tests.support.timings import FAST_CLOUD
 
 PASSWORD = "e2e-Pass-7hQx2-admin"
 OTHER_PASSWORD = "e2e-Pass-9kLm4-demo"

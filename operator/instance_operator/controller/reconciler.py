@@ -382,10 +382,7 @@ class Reconciler:
         )
         if server.status == "VERIFY_RESIZE":
             actuator.confirm_resize(server.id)
-            self.mutated(p.uid)
-            watcher.hurry(HURRY)
-            p.called = True
-            p.activity = Reason.RESIZING
+            self._called(p, watcher, Reason.RESIZING)
             if current:
                 p.event("Normal", Reason.RESIZED, f"Resized the server to flavor {wanted.name}.")
         elif (
@@ -395,10 +392,7 @@ class Reconciler:
             and not p.called
         ):
             actuator.resize(server.id, wanted.id)
-            self.mutated(p.uid)
-            watcher.hurry(HURRY)
-            p.called = True
-            p.activity = Reason.RESIZING
+            self._called(p, watcher, Reason.RESIZING)
             p.event("Normal", Reason.RESIZING, f"Resizing the server to flavor {wanted.name}.")
         elif not current:
             p.activity = Reason.RESIZING
@@ -415,17 +409,20 @@ class Reconciler:
             return
         if spec.power_state is PowerPolicy.RUNNING and server.status == "SHUTOFF":
             actuator.act(Action.START, server.id, image_name="", ref=p.ref)
+            self._called(p, watcher, Reason.STARTING)
             p.event("Normal", Reason.STARTED, "Started the server: spec.powerState is Running.")
-            p.activity = Reason.STARTING
         elif spec.power_state is PowerPolicy.STOPPED and server.status == "ACTIVE":
             actuator.act(Action.STOP, server.id, image_name="", ref=p.ref)
+            self._called(p, watcher, Reason.STOPPING)
             p.event("Normal", Reason.STOPPED, "Stopped the server: spec.powerState is Stopped.")
-            p.activity = Reason.STOPPING
-        else:
-            return
+
+    def _called(self, p: Pass, watcher: ScopeWatcher, activity: Reason) -> None:
+        """A call that changes the server went out: only later observations count as evidence,
+        the watcher polls fast until it sees the change, and no second call goes out this pass."""
         self.mutated(p.uid)
         watcher.hurry(HURRY)
         p.called = True
+        p.activity = activity
 
     def _mirror(self, p: Pass, actuator: Actuator, server: Observed) -> None:
         flavor_id, flavor_name = server.flavor_id, server.flavor_name

@@ -272,6 +272,15 @@ class Cluster:
     def wait_gone(self, name: str, timeout: float = 30.0) -> None:
         self.wait(f"{name} to be deleted", lambda: self.get(name) is None, timeout, name)
 
+    def wait_event(self, name: str, kind: str, reason: str, timeout: float = 10.0) -> str:
+        """The message of the first Event of that type and reason. An Event is posted just after
+        the status write of the pass that caused it, so it may trail the status a little."""
+
+        def found() -> str | None:
+            return next((m for k, r, m in self.events(name) if (k, r) == (kind, reason)), None)
+
+        return self.wait(f"a {kind} {reason} Event for {name}", found, timeout, name)
+
 
 def connect(kubeconfig: str, namespace: str = "default", guard: Guard | None = None) -> Cluster:
     """A :class:`Cluster` for ``kubeconfig`` (a path, or a list as in ``KUBECONFIG``)."""
