@@ -60,6 +60,17 @@ class Kube:
             raise
         return cast(dict[str, Any], result)
 
+    def get_instance(self, ref: InstanceRef) -> dict[str, Any] | None:
+        try:
+            result = self._custom.get_namespaced_custom_object(
+                names.GROUP, names.VERSION, ref.namespace, names.PLURAL, ref.name
+            )
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return cast(dict[str, Any], result)
+
     def add_finalizer(
         self, ref: InstanceRef, resource_version: str, finalizers: tuple[str, ...]
     ) -> None:

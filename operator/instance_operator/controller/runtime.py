@@ -40,8 +40,10 @@ from instance_operator.openstack.settings import Settings
 
 log = logging.getLogger(__name__)
 
-#: How long an Instance may wait for kopf's first handling before the sweep takes it up.
+#: How long an Instance may wait for kopf's first handling before the sweep looks at it.
 SWEEP_GRACE = 30.0
+#: The most Instances one sweep reads afresh (a backlog of thousands must not flood the API).
+SWEEP_READS = 200
 
 
 class Controller:
@@ -57,6 +59,7 @@ class Controller:
         logcontext.install()
         self.telemetry = telemetry or NoTelemetry()
         self.config = config
+        self.kube = kube
         self.registry = Registry()
         self.writer = StatusWriter(kube)
         self.recorder = Recorder(kube)
@@ -195,19 +198,30 @@ class Controller:
         return None
 
     def _sweep(self) -> None:
-        """Queue the Instances kopf has not handled well after they appeared.
+        """Queue the Instances that kopf dropped.
 
-        When kopf's own first write (the finalizer) fails, it drops the event and looks at the
-        object again only on its next event, which an idle Instance may never get. A reconcile
-        repairs that: it adds the finalizer before anything else.
+        When kopf's first write to an Instance (the finalizer) fails, it drops the event and
+        looks at the object again only on its next event, which an idle Instance may never get.
+        Candidates are Instances kopf has not handled 30 s after they appeared; a fresh read tells
+        a dropped one (no finalizer) from one kopf is merely slow with (a long backlog at scale),
+        which is left alone. A reconcile of a dropped one adds the finalizer before anything else.
         """
         handled_key = f"{names.KOPF_PREFIX}/last-handled-configuration"
         now = datetime.now(UTC)
+        candidates = []
         for view in self.registry.all():
             if view.deleting or handled_key in view.annotations or not view.created:
                 continue
             age = now - datetime.fromisoformat(view.created.replace("Z", "+00:00"))
             if age.total_seconds() > SWEEP_GRACE:
+                candidates.append(view)
+        for view in candidates[:SWEEP_READS]:
+            fresh = self.kube.get_instance(view.ref)
+            if fresh is not None and names.FINALIZER not in (
+                fresh["metadata"].get("finalizers") or []
+            ):
+                log.info("kopf did not handle %s; reconciling it", view.ref)
+                self.registry.update(fresh)
                 self.queue.add(view.uid)
 
     # --- what the metrics read ------------------------------------------------------------------
@@ -224,13 +238,21 @@ class Controller:
         while not self._stopped.wait(self.config.secret_poll_interval):
             if not self.active():
                 continue
-            self._sweep()
-            for key in self.secrets.refresh(self.registry.secrets()):
-                users = self.registry.using_secret(key)
-                if users:
-                    log.info("Secret %s/%s changed: reconciling %d Instance(s)", *key, len(users))
-                for view in users:
-                    self.queue.add(view.uid)
+            try:
+                self._sweep()
+                self._refresh_secrets()
+            except Exception:  # this thread must outlive a bad round (the API down, a bug)
+                log.exception(
+                    "The Secret poll failed; trying again in %s s", self.config.secret_poll_interval
+                )
+
+    def _refresh_secrets(self) -> None:
+        for key in self.secrets.refresh(self.registry.secrets()):
+            users = self.registry.using_secret(key)
+            if users:
+                log.info("Secret %s/%s changed: reconciling %d Instance(s)", *key, len(users))
+            for view in users:
+                self.queue.add(view.uid)
 
 
 def read_peering(
