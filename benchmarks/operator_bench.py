@@ -14,7 +14,8 @@ watches the steady state for several poll intervals, and prints one JSON object:
 
 Every knob is an environment variable: N, LATENCY (seconds per OpenStack request, 0.02), BUILD
 (seconds a server takes to build, 3), POLL (the operator's poll interval, 10), INTERVALS (steady-
-state intervals measured, 5), RATE (OpenStack requests/s allowed, 200), WORKERS (32).
+state intervals measured, 5), RATE (OpenStack requests/s allowed, 200), WORKERS (32), WORKDIR (keep
+the logs there), LOG_LEVEL (the operator's, info).
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ POLL = float(os.environ.get("POLL", "10"))
 INTERVALS = int(os.environ.get("INTERVALS", "5"))
 RATE = float(os.environ.get("RATE", "200"))
 WORKERS = int(os.environ.get("WORKERS", "32"))
+#: Keep the sandbox's logs here (for a look at what happened); a temporary directory otherwise.
+WORKDIR = Path(os.environ["WORKDIR"]) if os.environ.get("WORKDIR") else None
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "info")
 NAMESPACE = "bench"
 
 
@@ -135,8 +139,9 @@ def main() -> int:
         resync_interval=600.0,
         secret_poll_interval=15.0,
         user_error_retry=300.0,
+        log_level=LOG_LEVEL,
     )
-    with Sandbox(simulator=cloud, namespace=NAMESPACE, operator=flags).running() as box:
+    with Sandbox(simulator=cloud, namespace=NAMESPACE, operator=flags, workdir=WORKDIR).running() as box:
         watcher = ReadyWatch(box)
         watcher.start()
         created_at: dict[str, float] = {}

@@ -48,6 +48,11 @@ def settings(
     s.peering.priority = priority
     s.peering.lifetime = peering_lifetime
     s.peering.standalone = standalone
+    # After its own patch kopf waits this long for the watch event that carries it before it
+    # trusts older events. With thousands of Instances the stream lags for more than kopf's 5 s,
+    # and kopf would then take our status write's event (older than its annotation) for a new
+    # creation: run the create handler again and patch again.
+    s.persistence.consistency_timeout = 60
     s.watching.server_timeout = 600
     s.watching.client_timeout = 660
     s.watching.connect_timeout = 30
