@@ -552,7 +552,6 @@ class Address(_Status):
 class Fault(_Status):
     code: int = Field(description="Nova's fault code (an HTTP-like status).")
     message: str = Field(description="Nova's fault message.")
-    created: datetime | None = Field(None, description="When Nova recorded the fault.")
 
 
 class ActionStatus(_Status):

@@ -139,7 +139,3 @@ def compute(
 def rfc3339(moment: datetime) -> str:
     """Kubernetes' timestamp form: UTC, seconds, a ``Z``."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def is_true(conditions: Iterable[Mapping[str, Any]], kind: ConditionType) -> bool:
-    return any(c.get("type") == kind.value and c.get("status") == "True" for c in conditions)
