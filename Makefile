@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo lint typecheck test test-cloud chart bench chaos crds clean
+.PHONY: install demo lint typecheck test test-cloud chart bench bench-simulator chaos crds clean
 
 install: $(STAMP)
 
@@ -44,6 +44,10 @@ crds: install
 # The operator at scale against the sandbox; prints one JSON object (N=10000 for ten thousand).
 bench: install
 	$(BIN)/python benchmarks/operator_bench.py
+
+# The simulator alone: 10,000 servers listed in pages of 1,000; prints one JSON object.
+bench-simulator: install
+	$(BIN)/python benchmarks/simulator_bench.py --process
 
 # The chaos suite at full size (make test runs it small): SIGKILL storms, flaky cloud and
 # Kubernetes API, hostile inputs, two replicas. CHAOS_REPORT=file keeps the figures as JSON.
