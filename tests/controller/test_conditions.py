@@ -64,3 +64,15 @@ def test_transition_time_moves_only_when_status_changes() -> None:
     flipped = by_type(compute(Health(Phase.ACTIVE, True), 1, first, later))
     assert flipped["Progressing"]["lastTransitionTime"] == "2026-11-23T12:01:00Z"
     assert flipped["Ready"]["lastTransitionTime"] == "2026-11-23T12:01:00Z"
+
+
+def test_a_server_being_deleted_is_not_ready_but_progressing() -> None:
+    was_ready = compute(Health(Phase.ACTIVE, spec_applied=True), 2, [], T0 - timedelta(hours=1))
+    deleting = Health(Phase.DELETING, spec_applied=False, activity=Reason.DELETING)
+    result = by_type(compute(deleting, 2, was_ready, T0))
+    assert result["Ready"]["status"] == "False"
+    assert result["Ready"]["reason"] == "Deleting"
+    assert result["Ready"]["message"] == "The server is being deleted."
+    assert result["Progressing"]["status"] == "True"
+    assert result["Degraded"]["status"] == "False"
+

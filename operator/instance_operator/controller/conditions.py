@@ -66,6 +66,8 @@ def _ready(health: Health) -> tuple[bool, Reason, str]:
     problem = health.problem
     if problem is not None and not problem.transient:
         return False, problem.reason, problem.message
+    if health.phase is Phase.DELETING:
+        return False, Reason.DELETING, _PHASE_MESSAGES[Phase.DELETING]
     if health.activity is not None:
         return (
             False,

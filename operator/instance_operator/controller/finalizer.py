@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from instance_operator.api.models import CloudCredentialsRef, DeletionPolicy, Phase
+from instance_operator.controller import conditions
+from instance_operator.controller.conditions import Health
 from instance_operator.controller.context import Pass
 from instance_operator.controller.errors import classify
 from instance_operator.controller.phases import is_gone
@@ -109,6 +111,12 @@ class Finalizer:
             watcher.hurry(HURRY)
             p.status["phase"] = Phase.DELETING.value
             p.status["taskState"] = "deleting"
+            p.status["conditions"] = conditions.compute(
+                Health(phase=Phase.DELETING, spec_applied=False, activity=Reason.DELETING),
+                view.generation,
+                p.status.get("conditions", []),
+                p.now,
+            )
             self._writer.write(view, p.status)
             log.info("Deleting server %s", server.id)
         return Outcome(done=False, message=f"Waiting for Nova to delete server {server.id}.")
