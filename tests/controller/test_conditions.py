@@ -75,4 +75,3 @@ def test_a_server_being_deleted_is_not_ready_but_progressing() -> None:
     assert result["Ready"]["message"] == "The server is being deleted."
     assert result["Progressing"]["status"] == "True"
     assert result["Degraded"]["status"] == "False"
-
