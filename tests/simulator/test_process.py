@@ -60,6 +60,40 @@ def test_cli_prints_the_auth_url_and_writes_clouds_yaml(tmp_path: Path) -> None:
     assert code == 0
 
 
+def test_cli_writes_clouds_yaml_in_the_working_directory_but_never_over_a_users(
+    tmp_path: Path,
+) -> None:
+    command = [str(CLI), "simulator", "--port", "0"]
+    process = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        auth_url = _first_line(process)
+        written = (tmp_path / "clouds.yaml").read_text()
+        assert yaml.safe_load(written)["clouds"]["simulator"]["auth"]["auth_url"] == auth_url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=10)
+    restarted = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert _first_line(restarted) != ""  # its own earlier file is rewritten
+    finally:
+        restarted.send_signal(signal.SIGTERM)
+        restarted.communicate(timeout=10)
+
+    users = "clouds:\n  production: {auth: {auth_url: https://keystone.example.com/v3}}\n"
+    (tmp_path / "clouds.yaml").write_text(users)
+    refused = subprocess.run(
+        command, cwd=tmp_path, capture_output=True, text=True, timeout=30, check=False
+    )
+    assert refused.returncode == 2
+    assert "not overwriting it" in refused.stderr
+    assert "--clouds-yaml" in refused.stderr
+    assert (tmp_path / "clouds.yaml").read_text() == users
+
+
 def test_cli_rejects_a_bad_config(tmp_path: Path) -> None:
     config = tmp_path / "sim.yaml"
     config.write_text("users: [{name: ops, password: x, project: nowhere}]\n")

@@ -195,6 +195,7 @@ class Sandbox:
         config_path = workdir / "simulator.yaml"
         config_path.write_text(self.simulator_config.to_yaml())
         args = ["simulator", "--port", "0", "--config", str(config_path)]
+        args += ["--clouds-yaml", str(workdir / "simulator-clouds.yaml")]
         return Child("the simulator", args, workdir / "simulator.log", ready_line=True)
 
     def _kube_child(self, workdir: Path) -> Child | None:

@@ -1,7 +1,9 @@
 """``instance-operator simulator``: serve the simulated cloud until interrupted.
 
 Prints the auth URL on stdout once it listens (the only line it prints), so a parent process
-can read one line and go; ``--clouds-yaml`` writes a clouds.yaml for the seeded user first.
+can read one line and go. Before that it writes a clouds.yaml for the seeded user (``./clouds.yaml``
+unless ``--clouds-yaml`` says where), so ``openstack --os-cloud simulator`` works at once. A
+clouds.yaml the simulator did not write is never overwritten: it may hold a user's real clouds.
 """
 
 from __future__ import annotations
@@ -30,7 +32,10 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--config", type=Path, help="simulator config YAML (seeds, durations, faults)"
     )
     parser.add_argument(
-        "--clouds-yaml", type=Path, help="write a clouds.yaml pointing at the simulator here"
+        "--clouds-yaml",
+        type=Path,
+        default=Path("clouds.yaml"),
+        help="write a clouds.yaml pointing at the simulator here (default: ./clouds.yaml)",
     )
     parser.add_argument("--cloud-name", default="simulator", help="cloud name in the clouds.yaml")
     parser.set_defaults(func=run)
@@ -45,13 +50,30 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         sys.stderr.write(f"instance-operator simulator: bad --config: {exc}\n")
         return 2
+    if not _ours_or_absent(args.clouds_yaml):
+        sys.stderr.write(
+            f"instance-operator simulator: {args.clouds_yaml} exists and was not written by the"
+            " simulator; not overwriting it. Pass --clouds-yaml PATH to write elsewhere.\n"
+        )
+        return 2
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     with Simulator(config, port=args.port).running() as sim:
-        if args.clouds_yaml:
-            args.clouds_yaml.write_text(sim.clouds_yaml(args.cloud_name))
+        args.clouds_yaml.write_text(_HEADER + sim.clouds_yaml(args.cloud_name))
+        sys.stderr.write(f"Wrote {args.clouds_yaml} (cloud {args.cloud_name!r}).\n")
         sys.stdout.write(sim.auth_url + "\n")
         sys.stdout.flush()
         stop.wait()
     return 0
+
+
+_HEADER = "# Written by `instance-operator simulator`; rewritten each time it starts.\n"
+
+
+def _ours_or_absent(path: Path) -> bool:
+    try:
+        with path.open() as existing:
+            return existing.readline() == _HEADER
+    except FileNotFoundError:
+        return True
