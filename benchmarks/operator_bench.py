@@ -6,8 +6,10 @@ watches the steady state for several poll intervals, and prints one JSON object:
 - time until all are Ready, and p50/p99 of create-to-Ready (each Instance from the moment its
   create returned to the moment a watch saw it Ready);
 - Nova requests in total and per poll interval in steady state (one credential scope);
-- Kubernetes requests in total and per Instance, and writes per Instance from apply to Ready
-  (writes to the Instance objects; Events separately);
+- Kubernetes requests in total and per Instance, and writes per Instance from apply to Ready:
+  to the Instance object (mean, and the most any one Instance took, from the embedded API's
+  per-object write counts), Events posted, and both together (the Instance-write target is met
+  or not on the Instance object alone; the total with Events is reported, not a target);
 - the operator's peak RSS and CPU seconds (from /proc);
 - whether the configured OpenStack rate limit held, as the simulator counted it;
 - each target and whether it was met.
@@ -180,6 +182,9 @@ def main() -> int:
         max_rps = max(snapshot.max_requests_per_second.values(), default=0)
         writes = [r for r in kube_at_ready["writes"] if r["resource"] == "instances"]
         instance_writes = sum(r["count"] for r in writes) - N  # minus the bench's own creates
+        # Per object, so the worst Instance shows too (Events are counted per Event, not per
+        # Instance they are about: their maximum is not known here).
+        max_instance_writes = max((r["count"] - 1 for r in writes), default=0)
         event_writes = sum(
             r["count"]
             for r in kube_at_ready["requests"]
@@ -224,7 +229,9 @@ def main() -> int:
         "kubernetes_requests_total": kube_total,
         "kubernetes_requests_per_instance": round(kube_total / N, 2),
         "kubernetes_instance_writes_per_instance_to_ready": round(instance_writes / N, 2),
+        "kubernetes_instance_writes_max_per_instance_to_ready": max_instance_writes,
         "kubernetes_events_per_instance_to_ready": round(event_writes / N, 2),
+        "kubernetes_writes_per_instance_to_ready": round((instance_writes + event_writes) / N, 2),
         "kubernetes_instance_writes_by_kind_to_ready": write_kinds,
         "operator_peak_rss_mb": round(rss, 1),
         "operator_cpu_seconds": round(cpu, 1),
@@ -239,7 +246,8 @@ def main() -> int:
     }
     if N <= 1000:
         result["targets"]["p99_le_build_plus_15s"] = p99 <= BUILD + 15
-        result["targets"]["writes_per_instance_le_4"] = instance_writes / N <= 4
+        # On the Instance object; with the Created Event it is one more (reported above).
+        result["targets"]["instance_writes_per_instance_le_4"] = instance_writes / N <= 4
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0 if all(result["targets"].values()) else 1
