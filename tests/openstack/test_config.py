@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from instance_operator.openstack.auth import request_body
 from instance_operator.openstack.config import (
     ApplicationCredentialAuth,
     AuthType,
@@ -156,6 +157,42 @@ def test_errors_name_the_field(auth: str, extra: str, field: str) -> None:
         f"clouds:\n  c:\n    {extra or 'region_name: r'}\n    auth: {auth.replace('PW', SECRET)}\n"
     )
     assert field in _error(text)
+
+
+HORIZON_YAML = f"""
+clouds:
+  openstack:
+    auth:
+      auth_url: https://keystone.example.com:5000
+      username: operator
+      password: {SECRET}
+      project_id: 6a1b2c
+      project_name: team
+      user_domain_name: Default
+    region_name: RegionOne
+    interface: public
+    identity_api_version: 3
+"""
+
+
+def test_an_id_beside_a_name_needs_no_domain() -> None:
+    """Horizon's downloaded clouds.yaml has project_id and project_name but no project domain;
+    only the ID is sent, so no domain is needed (nor for user_id beside username)."""
+    config = load_clouds_yaml(HORIZON_YAML, "openstack")
+    scope = request_body(config.auth)["auth"]["scope"]
+    assert scope == {"project": {"id": "6a1b2c"}}
+    by_user_id = HORIZON_YAML.replace("user_domain_name: Default", "user_id: u1")
+    user = request_body(load_clouds_yaml(by_user_id, "openstack").auth)["auth"]["identity"]
+    assert user["password"]["user"] == {"id": "u1", "password": SECRET}
+    env = {
+        "OS_AUTH_URL": "http://k:5000/v3",
+        "OS_USERNAME": "u",
+        "OS_USER_ID": "u1",
+        "OS_PASSWORD": SECRET,
+        "OS_PROJECT_NAME": "p",
+        "OS_PROJECT_ID": "p1",
+    }
+    assert request_body(load_environment(env).auth)["auth"]["scope"] == {"project": {"id": "p1"}}
 
 
 def test_structural_errors() -> None:

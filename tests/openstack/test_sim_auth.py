@@ -53,6 +53,25 @@ def test_password_application_credential_and_token_auth(
     assert list(flavors.list_flavors(rescoped.compute))
 
 
+def test_horizon_clouds_yaml_authenticates(sim: Simulator, make_cloud: MakeCloud) -> None:
+    """Horizon's download: username, project_id and project_name, no project domain."""
+    seed = sim.config.users[0]
+    text = f"""
+clouds:
+  openstack:
+    auth:
+      auth_url: {sim.auth_url}
+      username: {seed.name}
+      password: {seed.password}
+      project_id: {sim.config.project(seed.project).id}
+      project_name: {seed.project}
+      user_domain_name: {sim.config.domain.name}
+    region_name: {sim.config.region}
+"""
+    cloud = make_cloud(load_clouds_yaml(text, "openstack"))
+    assert cloud.project_id == sim.config.project(seed.project).id
+
+
 def test_wrong_password_fails_once_for_a_while(
     sim: Simulator, make_cloud: MakeCloud, sim_config: CloudConfig
 ) -> None:

@@ -295,24 +295,29 @@ def _check_auth(auth: _Auth, label: Callable[[str], str]) -> None:
             raise ConfigError(f"{label(fields[0])}: required (or {', '.join(fields[1:])})")
         return given[0]
 
-    def domain_for(field: str, kind: str) -> None:
-        if values.get(field) and not (
-            values.get(f"{kind}_domain_name") or values.get(f"{kind}_domain_id")
+    def domain_for(kind: str, name: str) -> None:
+        # Keystone needs a domain only to resolve a name: with the ID present, ``auth`` sends
+        # the ID alone (Horizon's clouds.yaml has project_id and project_name, no domain).
+        if (
+            values.get(name)
+            and not values.get(f"{kind}_id")
+            and not (values.get(f"{kind}_domain_name") or values.get(f"{kind}_domain_id"))
         ):
             raise ConfigError(
-                f"{label(f'{kind}_domain_name')}: required with {field} (or {kind}_domain_id)"
+                f"{label(f'{kind}_domain_name')}: required with {name} (or {kind}_domain_id, "
+                f"or {kind}_id instead of the name)"
             )
 
     if isinstance(auth, PasswordAuth):
         one_of("username", "user_id")
-        domain_for("username", "user")
+        domain_for("user", "username")
     if isinstance(auth, PasswordAuth | TokenAuth):
         one_of("project_name", "project_id")
-        domain_for("project_name", "project")
+        domain_for("project", "project_name")
     by_name = isinstance(auth, ApplicationCredentialAuth) and (
         one_of("application_credential_id", "application_credential_name")
         == "application_credential_name"
     )
     if by_name:
         one_of("username", "user_id")
-        domain_for("username", "user")
+        domain_for("user", "username")
