@@ -147,6 +147,24 @@ def test_a_failed_build_shows_novas_fault_and_stays_watched(
     assert "Nova refused" in record["message"]
 
 
+def test_a_hard_reboot_brings_a_server_back_from_error(
+    cluster: Cluster, sim: Simulator, operator: Controller
+) -> None:
+    cluster.create(web())
+    server_id = cluster.wait_ready("web-1")["serverID"]
+    sim.servers.fail(server_id, message="host died")
+    cluster.wait_condition("web-1", "Degraded", "ServerError")
+    assert cluster.status("web-1")["fault"]["message"] == "host died"
+    cluster.annotate("web-1", "hard-reboot", "fix")
+    record = cluster.wait_action("web-1", "hard-reboot", "fix")
+    assert record["result"] == "Succeeded", record
+    cluster.wait_ready("web-1")
+    status = cluster.status("web-1")
+    assert status["phase"] == "Active"
+    assert "fault" not in status
+    cluster.wait_event("web-1", "Normal", "Rebooted")
+
+
 def test_restart_mid_action_carries_it_out_once(
     cluster: Cluster, sim: Simulator, tmp_path: Path
 ) -> None:

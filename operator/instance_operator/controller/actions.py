@@ -121,10 +121,10 @@ def outcome(
         return None
     if server is None or is_gone(server.status):
         return ActionResult.FAILED, "The server disappeared while the action ran."
+    if server.busy:  # a hard reboot of a server in ERROR keeps status ERROR while it runs
+        return None
     if server.status == "ERROR":
         return ActionResult.FAILED, f"The server went to ERROR. {fault}".strip()
-    if server.busy:
-        return None
     target = "SHUTOFF" if action is Action.STOP else "ACTIVE"
     if server.status == target:
         return ActionResult.SUCCEEDED, _DONE[action]
