@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -24,18 +25,31 @@ def free_port() -> int:
 
 
 PORT = free_port()
+#: Low enough that requests to one endpoint queue (a lookup and the create, fast polls 0.2 s
+#: apart), so the rate-limit metrics have something to show.
+RATE = 4
+
+
+@dataclass(frozen=True)
+class ThrottledFlags(OperatorFlags):
+    def argv(self) -> list[str]:
+        return [*super().argv(), "--openstack-rate-limit", str(RATE)]
 
 
 @pytest.fixture(scope="module")
 def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Box]:
-    flags = OperatorFlags(metrics_port=PORT, log_format="json")
+    flags = ThrottledFlags(metrics_port=PORT, log_format="json")
     cloud = example_cloud(Durations(build=0.3, reboot=0.2))
     workdir = tmp_path_factory.mktemp("observability")
     with Sandbox(simulator=cloud, operator=flags, workdir=workdir).running() as running:
         yield running
 
 
-def samples() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+#: One scrape: (name, sorted labels) -> value.
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def samples() -> Samples:
     text = requests.get(f"http://127.0.0.1:{PORT}/metrics", timeout=5).text
     return {
         (s.name, tuple(sorted(s.labels.items()))): s.value
@@ -44,9 +58,11 @@ def samples() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-def total(name: str, **labels: str) -> float:
+def total(name: str, scrape: Samples | None = None, **labels: str) -> float:
+    """The sum of ``name``'s samples with these labels, from ``scrape`` or a fresh one."""
+    scrape = samples() if scrape is None else scrape
     return sum(
-        v for (n, ls), v in samples().items() if n == name and labels.items() <= dict(ls).items()
+        v for (n, ls), v in scrape.items() if n == name and labels.items() <= dict(ls).items()
     )
 
 
@@ -74,6 +90,34 @@ def test_metrics_are_scraped_during_a_run(box: Box) -> None:
     assert total("instance_operator_reconciles_total", result="ok") >= 1
     assert total("instance_operator_watcher_polls_total", result="ok") >= 1
     assert 0 <= total("instance_operator_watcher_lag_seconds") < 30
+
+
+def test_rate_limit_and_poll_duration_are_scraped(box: Box) -> None:
+    box.cluster.wait_ready("web-1")
+    scrape = samples()  # one scrape, so the figures below agree with each other
+    compute = total("instance_operator_openstack_requests_total", scrape, service="compute")
+    waits = total("instance_operator_openstack_rate_limit_waits_total", scrape, service="compute")
+    waited = total(
+        "instance_operator_openstack_rate_limit_wait_seconds_total", scrape, service="compute"
+    )
+    assert 1 <= waits <= compute  # counted as a request, then as a wait
+    # Turns are 1/RATE apart and 8 requests may queue at once: no request waits near 5 s.
+    assert 0 < waited < 5 * waits
+    assert waited >= 1 / RATE / 2, "nothing waited for a turn, though requests queued"
+
+    polls = total("instance_operator_watcher_polls_total", scrape)
+    count = total("instance_operator_watcher_poll_duration_seconds_count", scrape)
+    seconds = total("instance_operator_watcher_poll_duration_seconds_sum", scrape)
+    infinite = total("instance_operator_watcher_poll_duration_seconds_bucket", scrape, le="+Inf")
+    assert count >= 1
+    assert count == infinite
+    # A poll is counted, then timed: a scrape in between sees it in one and not yet the other.
+    assert 0 <= polls - count <= 1
+    assert (
+        total("instance_operator_watcher_poll_duration_seconds_count", scrape, kind="changes") >= 1
+    )
+    # Milliseconds against the simulator, plus a turn of the rate limit.
+    assert 0 < seconds / count < 5
 
 
 def test_json_logs_name_the_instance_its_server_and_the_request(box: Box) -> None:
