@@ -17,7 +17,7 @@ from instance_operator.openstack.errors import (
 from instance_operator.openstack.lookup import exactly_one
 from instance_operator.openstack.polling import poll_status
 from instance_operator.openstack.ratelimit import EndpointGate, RateLimiter
-from instance_operator.openstack.retry import build_retry
+from instance_operator.openstack.retry import as_idempotent, build_retry
 from instance_operator.openstack.routes import Route
 from instance_operator.openstack.settings import RetryPolicy
 
@@ -108,6 +108,9 @@ def test_retry_rules() -> None:
     assert copy.retry_after_cap == 60.0
     assert copy.gate is None
     assert not build_retry(RetryPolicy(retries=0), gate=None).is_retry("POST", 429, True)
+    with as_idempotent():
+        assert retry.is_retry("POST", 503)
+    assert not retry.is_retry("POST", 503)
 
 
 def test_routes_encode_every_value() -> None:

@@ -14,7 +14,7 @@ from instance_operator.openstack import errors
 from instance_operator.openstack.compute import flavors, servers
 from instance_operator.openstack.config import CloudConfig, TokenAuth, load_clouds_yaml
 from instance_operator.openstack.microversion import Microversion
-from instance_operator.openstack.settings import Settings
+from instance_operator.openstack.settings import RetryPolicy, Settings
 from instance_operator.simulator import Simulator, SimulatorConfig
 from instance_operator.simulator.config import Microversions
 from tests.openstack.conftest import FAST, MakeCloud
@@ -99,6 +99,25 @@ def test_reauthentication_before_expiry(sim: Simulator, make_cloud: MakeCloud) -
     assert calls > 10
     assert 3 <= _token_posts(sim, 201) <= 5  # refreshed half-way through each 1 s token
     assert sim.counters.count(service="compute", status=401) == 0
+
+
+def test_keystone_503_and_lost_answers_are_retried(sim: Simulator, make_cloud: MakeCloud) -> None:
+    """The token POST creates nothing, so it is repeated like a GET."""
+    settings = FAST.model_copy(
+        update={"retry": RetryPolicy(retries=4, backoff_factor=0.4, backoff_jitter=0.0)}
+    )
+    sim.faults.set(error_rate=1.0, error_status=503, services=("identity",))
+    timer = threading.Timer(0.3, sim.faults.clear)  # attempts at 0, 0, 0.8 s
+    timer.start()
+    try:
+        assert make_cloud(settings=settings).provider.token()
+    finally:
+        timer.join()
+    assert (_token_posts(sim, 503), _token_posts(sim, 201)) == (2, 1)
+    sim.faults.set(reset_rate=1.0, services=("identity",))
+    with pytest.raises(errors.ResponseLost):
+        make_cloud().provider.token()
+    assert _token_posts(sim) == 3 + 1 + FAST.retry.retries
 
 
 def test_reauthentication_on_401_is_shared(sim: Simulator, make_cloud: MakeCloud) -> None:

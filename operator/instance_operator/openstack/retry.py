@@ -9,6 +9,8 @@ Where it is not enough, this subclass adds:
   says it refused the request unprocessed, so repeating a server create is not a blind retry.
   Plain urllib3 retries no POST at all, and a 503 or a read timeout on a POST stays unretried
   here too (the service may have acted; that is ``OutcomeUnknown``'s job).
+* A request sent inside ``as_idempotent()`` is retried like a GET whatever its method: the
+  Keystone token POST creates nothing, so a 503 or a lost answer from Keystone is repeated.
 * Each retry waits for a turn in the endpoint's rate limiter, which urllib3 knows nothing about.
 * ``Retry-After`` is capped by the policy, whatever urllib3 version is installed.
 
@@ -17,6 +19,9 @@ Re-authentication on 401 is not urllib3's business; the provider does it (``prov
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Self
 
 from urllib3.util.retry import Retry
@@ -28,6 +33,21 @@ from instance_operator.openstack.settings import RetryPolicy
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 #: Statuses that mean "refused, not processed" when they come with ``Retry-After``.
 REFUSED_STATUSES = frozenset({413, 429})
+
+#: Whether the request being sent by this thread may be repeated whatever its method. A context
+#: variable because requests gives the adapter no per-request options, and urllib3 consults the
+#: ``Retry`` in the thread (and context) that called ``Session.request``.
+_IDEMPOTENT: ContextVar[bool] = ContextVar("instance_operator_idempotent", default=False)
+
+
+@contextmanager
+def as_idempotent(enabled: bool = True) -> Iterator[None]:
+    """Within the block, requests of this thread are retried as if their method were a GET."""
+    reset = _IDEMPOTENT.set(enabled)
+    try:
+        yield
+    finally:
+        _IDEMPOTENT.reset(reset)
 
 
 class GatedRetry(Retry):
@@ -48,6 +68,10 @@ class GatedRetry(Retry):
         kw.setdefault("gate", self.gate)
         kw.setdefault("retry_after_cap", self.retry_after_cap)
         return super().new(**kw)
+
+    def _is_method_retryable(self, method: str) -> bool:
+        # urllib3's one question for both status and read-error retries (urllib3 >= 2).
+        return _IDEMPOTENT.get() or super()._is_method_retryable(method)
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         if has_retry_after and status_code in REFUSED_STATUSES and self.total:

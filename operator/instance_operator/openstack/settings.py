@@ -23,7 +23,8 @@ class RetryPolicy(BaseModel):
     backoff_max: float = Field(default=60.0, ge=0)
     #: Up to this many seconds of random jitter are added to each backoff.
     backoff_jitter: float = Field(default=0.5, ge=0)
-    #: Statuses retried for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS).
+    #: Statuses retried for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS) and for the
+    #: Keystone token POST.
     retry_statuses: frozenset[int] = frozenset({502, 503, 504})
     #: ``Retry-After`` values above this many seconds are cut down to it.
     retry_after_max: float = Field(default=60.0, ge=0)

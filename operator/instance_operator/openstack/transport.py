@@ -34,7 +34,7 @@ from instance_operator.openstack.errors import (
 )
 from instance_operator.openstack.metrics import MetricsHook, NoMetrics, RequestSample
 from instance_operator.openstack.ratelimit import EndpointGate, take_waited
-from instance_operator.openstack.retry import IDEMPOTENT_METHODS, build_retry
+from instance_operator.openstack.retry import IDEMPOTENT_METHODS, as_idempotent, build_retry
 from instance_operator.openstack.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -109,8 +109,9 @@ class Transport:
     ) -> requests.Response:
         """Send one request (urllib3 may repeat it) and return the answer, whatever its status.
 
-        ``idempotent`` says whether a lost answer may be repeated by the caller; it defaults to
-        the method's nature, and the Keystone token POST passes ``True``.
+        ``idempotent`` says whether the request may be repeated (by urllib3 on a 502/503/504 or
+        a lost answer, and by the caller); it defaults to the method's nature, and the Keystone
+        token POST passes ``True``.
         """
         method = method.upper()
         repeatable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
@@ -121,17 +122,18 @@ class Transport:
         retries = 0
         take_waited()
         try:
-            response = self._session.request(
-                method,
-                url,
-                headers=dict(headers or {}),
-                json=json,
-                params=params,
-                timeout=(self.settings.connect_timeout, self.settings.read_timeout),
-                verify=self._verify,
-                cert=self._cert,
-                allow_redirects=False,
-            )
+            with as_idempotent(repeatable):
+                response = self._session.request(
+                    method,
+                    url,
+                    headers=dict(headers or {}),
+                    json=json,
+                    params=params,
+                    timeout=(self.settings.connect_timeout, self.settings.read_timeout),
+                    verify=self._verify,
+                    cert=self._cert,
+                    allow_redirects=False,
+                )
         except requests.RequestException as exc:
             raise _transport_error(exc, method, url, repeatable) from exc
         else:
