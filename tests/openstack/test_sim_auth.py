@@ -120,6 +120,37 @@ def test_keystone_503_and_lost_answers_are_retried(sim: Simulator, make_cloud: M
     assert _token_posts(sim) == 3 + 1 + FAST.retry.retries
 
 
+def test_a_failed_early_refresh_keeps_the_valid_token(
+    sim: Simulator, make_cloud: MakeCloud
+) -> None:
+    """Keystone failing while the token still has time left costs no call; it is asked again
+    after ``auth_failure_hold``, and its error only surfaces once the token has expired."""
+    settings = FAST.model_copy(
+        update={"retry": RetryPolicy(retries=1, backoff_factor=0.0), "auth_failure_hold": 0.3}
+    )
+    sim.faults.set(token_ttl=2.0)
+    cloud = make_cloud(settings=settings)
+    compute = cloud.compute
+    first = cloud.provider.token()
+    time.sleep(max(0.0, first.seconds_left() - 0.95))  # past half its life: due for refresh
+    sim.faults.set(error_rate=1.0, error_status=503, services=("identity",))
+    assert list(flavors.list_flavors(compute))
+    assert list(flavors.list_flavors(compute))
+    assert cloud.provider.token() is first
+    assert _token_posts(sim, 503) == 2  # one refresh (and its retry), then held
+    time.sleep(0.35)
+    assert list(flavors.list_flavors(compute))
+    assert _token_posts(sim, 503) == 4  # asked again after the hold, token still in use
+    time.sleep(max(0.0, first.seconds_left()) + 0.05)
+    with pytest.raises(errors.ServiceUnavailable):
+        list(flavors.list_flavors(compute))
+    sim.faults.set(error_rate=0.0)
+    time.sleep(0.35)
+    assert list(flavors.list_flavors(compute))
+    assert cloud.provider.token() is not first
+    assert sim.counters.count(service="compute", status=401) == 0
+
+
 def test_reauthentication_on_401_is_shared(sim: Simulator, make_cloud: MakeCloud) -> None:
     cloud = make_cloud()
     compute = cloud.compute

@@ -5,10 +5,16 @@ reconciler calls it from many worker threads at once, so the token lives in an i
 object swapped under a lock: readers never lock, and when the token is about to expire or a
 service answers 401, the first thread re-authenticates while the others wait and then use its
 result (success or failure) instead of asking Keystone again.
+
+The refresh starts ``reauth_margin`` seconds before expiry so that a slow or briefly failing
+Keystone costs nothing: while it runs, other callers keep using the current token, and when it
+fails the token is kept until it really expires (Keystone is asked again after
+``auth_failure_hold``). Only a token that has expired or that a service rejected is given up.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Mapping
@@ -24,13 +30,21 @@ from instance_operator.openstack.metrics import MetricsHook
 from instance_operator.openstack.settings import Settings
 from instance_operator.openstack.transport import Params, Transport
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class _AuthState:
+    #: The token to send; after a failed early refresh, the old one while it lasts.
     token: Token | None = None
-    #: The last authentication's failure, handed to every caller for ``auth_failure_hold``.
+    #: The last authentication's failure, handed to every caller for ``auth_failure_hold``
+    #: (unless ``token`` is still valid, which is then used instead).
     error: OpenStackError | None = None
     failed_at: float = 0.0
+
+    def live_token(self) -> Token | None:
+        """``token`` if it has not expired yet."""
+        return self.token if self.token is not None and self.token.seconds_left() > 0 else None
 
 
 class Provider:
@@ -52,7 +66,7 @@ class Provider:
         self.transport.close()
 
     def token(self) -> Token:
-        """A token with more than ``reauth_margin`` seconds left, authenticating if needed."""
+        """A valid token, authenticating if needed (or refreshing it ``reauth_margin`` early)."""
         token = self._usable_state().token
         assert token is not None
         return token
@@ -99,7 +113,7 @@ class Provider:
         }
         response = self._send(state, headers, call)
         if response.status_code == 401:
-            state = self._reauthenticate(state)
+            state = self._reauthenticate(state, rejected=True)
             response = self._send(state, headers, call)
         return response
 
@@ -110,30 +124,58 @@ class Provider:
         merged = {**(headers or {}), "X-Auth-Token": state.token.value.get_secret_value()}
         return self.transport.request(headers=merged, **call)
 
+    def _held(self, state: _AuthState) -> bool:
+        """Whether ``state``'s failure is recent enough to be handed out instead of retried."""
+        return (
+            state.error is not None
+            and time.monotonic() - state.failed_at < self.settings.auth_failure_hold
+        )
+
     def _usable_state(self) -> _AuthState:
         state = self._state
-        if state.token is not None and not state.token.due_for_refresh(self.settings.reauth_margin):
+        token = state.live_token()
+        if token is None:
+            return self._reauthenticate(state)
+        if not token.due_for_refresh(self.settings.reauth_margin) or self._held(state):
             return state
-        return self._reauthenticate(state)
+        # An early refresh: the token still works, so nobody waits for another thread's refresh.
+        if not self._lock.acquire(blocking=False):
+            return state
+        try:
+            return self._replace(state, rejected=False)
+        finally:
+            self._lock.release()
 
-    def _reauthenticate(self, seen: _AuthState) -> _AuthState:
-        """Replace the state ``seen`` by the caller, unless another thread already did."""
+    def _reauthenticate(self, seen: _AuthState, *, rejected: bool = False) -> _AuthState:
+        """Replace the state ``seen`` by the caller, unless another thread already did.
+
+        ``rejected``: a service answered 401 to ``seen``'s token, so it is not kept on failure.
+        """
         with self._lock:
-            current = self._state
-            if current is not seen:
-                if current.error is not None:
-                    raise current.error
-                if current.token is not None and current.token.seconds_left() > 0:
-                    return current
-            elif (
-                current.error is not None
-                and time.monotonic() - current.failed_at < self.settings.auth_failure_hold
-            ):
-                raise current.error
-            try:
-                token = authenticate(self.transport, self.config.auth)
-            except OpenStackError as exc:
-                self._state = _AuthState(error=exc, failed_at=time.monotonic())
+            return self._replace(seen, rejected=rejected)
+
+    def _replace(self, seen: _AuthState, *, rejected: bool) -> _AuthState:
+        current = self._state
+        fresh = current.live_token()
+        if fresh is not None and fresh is not seen.token:
+            return current  # another thread re-authenticated while this one waited
+        # Whatever token is left is the one the caller saw: keep it only while it is valid.
+        kept = None if rejected else fresh
+        if current.error is not None and (current is not seen or self._held(current)):
+            if kept is not None:
+                return current
+            raise current.error
+        try:
+            token = authenticate(self.transport, self.config.auth)
+        except OpenStackError as exc:
+            self._state = _AuthState(token=kept, error=exc, failed_at=time.monotonic())
+            if kept is None:
                 raise
-            self._state = _AuthState(token=token)
+            log.warning(
+                "re-authentication failed, the current token is used for its last %.0f s: %s",
+                kept.seconds_left(),
+                exc,
+            )
             return self._state
+        self._state = _AuthState(token=token)
+        return self._state
