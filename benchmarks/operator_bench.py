@@ -143,7 +143,9 @@ def main() -> int:
         user_error_retry=300.0,
         log_level=LOG_LEVEL,
     )
-    with Sandbox(simulator=cloud, namespace=NAMESPACE, operator=flags, workdir=WORKDIR).running() as box:
+    with Sandbox(
+        simulator=cloud, namespace=NAMESPACE, operator=flags, workdir=WORKDIR
+    ).running() as box:
         watcher = ReadyWatch(box)
         watcher.start()
         created_at: dict[str, float] = {}
