@@ -3,6 +3,8 @@ and never carry the secret."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from instance_operator.openstack.auth import request_body
@@ -243,6 +245,25 @@ def test_file_and_environment(tmp_path: pytest.TempPathFactory) -> None:
     env["OS_AUTH_TYPE"] = "v3applicationcredential"
     with pytest.raises(ConfigError, match="OS_PASSWORD: not a field"):
         load_environment(env)
+
+
+def test_tls_files_must_be_readable(tmp_path: Path) -> None:
+    """A missing CA bundle, certificate or key is a ConfigError naming the field and path."""
+    pem = tmp_path / "client.pem"
+    pem.write_text("-----BEGIN CERTIFICATE-----\n")
+    missing = tmp_path / "missing.pem"
+    base = (
+        "clouds:\n  c:\n    auth: {auth_url: https://k, user_id: u, password: p, project_id: p}\n"
+    )
+    ok = load_clouds_yaml(base + f"    cacert: {tmp_path}\n    cert: {pem}\n    key: {pem}\n", "c")
+    assert (ok.tls.cacert, ok.tls.cert, ok.tls.key) == (str(tmp_path), str(pem), str(pem))
+    for field in ("cacert", "cert", "key"):
+        message = _error(base + f"    {field}: {missing}\n")
+        assert message.startswith(f"clouds.c.{field}: cannot read {missing} (no such file")
+    assert load_clouds_yaml(base + f"    verify: false\n    cacert: {missing}\n", "c")
+    env = {"OS_AUTH_URL": "https://k", "OS_USER_ID": "u", "OS_PASSWORD": SECRET}
+    with pytest.raises(ConfigError, match=r"^OS_CERT: cannot read"):
+        load_environment({**env, "OS_PROJECT_ID": "p", "OS_CERT": str(missing)})
 
 
 def test_scope_key_follows_the_credentials() -> None:

@@ -23,6 +23,7 @@ from instance_operator.openstack.compute.servers import (
     NetworkSpec,
     RebootType,
 )
+from instance_operator.openstack.config import CloudConfig, TLSConfig
 from instance_operator.openstack.image import images
 from instance_operator.openstack.network import networks, ports, security_groups
 from instance_operator.openstack.transport import error_for
@@ -233,6 +234,26 @@ def test_check_cloud_against_the_simulator(sim: Simulator, tmp_path: Path) -> No
     out, err = io.StringIO(), io.StringIO()
     assert run(Namespace(cloud="sim", clouds_file=path), out=out, err=err) == 1
     assert err.getvalue().startswith("check-cloud: FAILED: Keystone refused the credentials")
+
+
+def test_a_missing_tls_file_is_a_config_error(
+    sim: Simulator, make_cloud: MakeCloud, sim_config: CloudConfig, tmp_path: Path
+) -> None:
+    """check-cloud prints its one-line diagnosis, the operator gets a ConfigError (requests
+    would raise a bare OSError at the first request)."""
+    missing = tmp_path / "client.pem"
+    path = tmp_path / "clouds.yaml"
+    path.write_text(sim.clouds_yaml(cloud_name="sim") + f"    cert: {missing}\n")
+    out, err = io.StringIO(), io.StringIO()
+    assert run(Namespace(cloud="sim", clouds_file=path), out=out, err=err) == 1
+    assert err.getvalue() == (
+        f"check-cloud: FAILED: configuration: clouds.sim.cert: cannot read {missing} (no such "
+        "file or directory); it is read where the operator (or check-cloud) runs: mount the "
+        "file there or fix the path\n"
+    )
+    direct = sim_config.model_copy(update={"tls": TLSConfig(cert=str(missing))})
+    with pytest.raises(errors.ConfigError, match=r"^cert: cannot read"):
+        make_cloud(direct)
 
 
 def test_check_cloud_command_line(simulator_process: RemoteSimulator, tmp_path: Path) -> None:

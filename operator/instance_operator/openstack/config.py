@@ -102,6 +102,28 @@ class TLSConfig(BaseModel):
     cert: str | None = None
     key: str | None = None
 
+    def check_files(self, label: Callable[[str], str] = str) -> None:
+        """``ConfigError`` naming the field and path of a CA bundle, certificate or key that
+        cannot be read. requests would find out only at the first request, with a bare
+        ``OSError`` that names no field; ``label`` turns a field into the user's spelling."""
+        given = {
+            "cacert": self.cacert if self.verify else None,
+            "cert": self.cert,
+            "key": self.key,
+        }
+        for field, path in given.items():
+            if path is None or (field == "cacert" and Path(path).is_dir()):  # a CA directory
+                continue
+            try:
+                with Path(path).open("rb"):
+                    pass
+            except OSError as exc:
+                reason = (exc.strerror or type(exc).__name__).lower()
+                raise ConfigError(
+                    f"{label(field)}: cannot read {path} ({reason}); it is read where the "
+                    "operator (or check-cloud) runs: mount the file there or fix the path"
+                ) from None
+
 
 class _CloudFields(BaseModel):
     """The non-auth keys of a cloud entry that this client uses; the others are ignored."""
@@ -241,13 +263,15 @@ def _build(name: str, entry: Mapping[str, Any], label: Callable[[list[str]], str
     )
     _check_auth(auth, lambda field: label(["auth", field]))
     pinned = _pinned_version(fields.compute_api_version, label(["compute_api_version"]))
+    tls = TLSConfig(verify=fields.verify, cacert=fields.cacert, cert=fields.cert, key=fields.key)
+    tls.check_files(lambda field: label([field]))
     return CloudConfig(
         name=name,
         auth_type=fields.auth_type,
         auth=auth,
         region_name=fields.region_name,
         interface=fields.interface,
-        tls=TLSConfig(verify=fields.verify, cacert=fields.cacert, cert=fields.cert, key=fields.key),
+        tls=tls,
         compute_api_version=pinned,
     )
 

@@ -79,6 +79,7 @@ class Transport:
         settings: Settings,
         metrics: MetricsHook | None = None,
     ) -> None:
+        tls.check_files()  # also for a config not built from clouds.yaml, or a file gone since
         self.settings = settings
         self.metrics: MetricsHook = metrics or NoMetrics()
         self._session = requests.Session()
