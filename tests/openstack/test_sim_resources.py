@@ -144,6 +144,40 @@ def test_server_calls(sim: Simulator, make_cloud: MakeCloud) -> None:
     assert changed[created.id] == "DELETED"
 
 
+def test_find_port_by_name(sim: Simulator, make_cloud: MakeCloud) -> None:
+    cloud = make_cloud()
+    compute = cloud.compute
+    network = networks.find(cloud.network, sim.config.networks[0].name)
+    made = [
+        servers.create(
+            compute,
+            CreateOpts(
+                name=f"p{index}",
+                flavor_ref=sim.config.flavors[0].id,
+                image_ref=sim.config.images[0].id,
+                networks=[NetworkSpec(uuid=network.id)],
+            ),
+        )
+        for index in range(3)
+    ]
+    port_ids = [
+        next(iter(ports.list_ports(cloud.network, device_id=_wait(compute, s.id, "ACTIVE").id))).id
+        for s in made
+    ]
+    # The simulator's Neutron is read-only and its ports unnamed: name them in its store.
+    store = sim._cloud.network
+    with sim._cloud.lock:
+        for port_id, name in zip(port_ids, ["db", "dup", "dup"], strict=True):
+            store.ports[port_id].name = name
+    found = ports.find(cloud.network, "db")
+    assert (found.id, found.name, found.network_id) == (port_ids[0], "db", network.id)
+    with pytest.raises(errors.MultipleMatches, match=r"2 ports are named 'dup'") as caught:
+        ports.find(cloud.network, "dup")
+    assert sorted(caught.value.ids) == sorted(port_ids[1:])
+    with pytest.raises(errors.NoMatch, match="no port named 'web'"):
+        ports.find(cloud.network, "web")
+
+
 def test_failed_build_is_resource_failed(sim: Simulator, make_cloud: MakeCloud) -> None:
     compute = make_cloud().compute
     sim.faults.set(error_next_builds=1)

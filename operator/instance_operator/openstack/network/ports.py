@@ -1,4 +1,8 @@
-"""Neutron ports: get one, or list those of a device (a server's ports, by its ID)."""
+"""Neutron ports: get one, list those of a device (a server's ports, by its ID), find by name.
+
+As for networks, ``find`` does not restrict the owner, and two ports of the same name are
+reported, not guessed between.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
+from instance_operator.openstack.lookup import exactly_one
 from instance_operator.openstack.pagination import paginate
 from instance_operator.openstack.resource import Resource
 from instance_operator.openstack.routes import Route
@@ -41,9 +46,17 @@ def get(client: ServiceClient, port_id: str) -> Port:
 
 
 def list_ports(
-    client: ServiceClient, *, device_id: str | None = None, network_id: str | None = None
+    client: ServiceClient,
+    *,
+    device_id: str | None = None,
+    network_id: str | None = None,
+    name: str | None = None,
 ) -> Iterator[Port]:
-    params = [
-        (k, v) for k, v in (("device_id", device_id), ("network_id", network_id)) if v is not None
-    ]
+    filters = (("device_id", device_id), ("network_id", network_id), ("name", name))
+    params = [(k, v) for k, v in filters if v is not None]
     return paginate(client, Route("ports", "ports"), key="ports", model=Port, params=params)
+
+
+def find(client: ServiceClient, name: str) -> Port:
+    """The one port named ``name``; ``NoMatch``/``MultipleMatches`` otherwise."""
+    return exactly_one("port", name, list_ports(client, name=name), lambda p: p.id)
