@@ -102,6 +102,9 @@ def test_retry_rules() -> None:
     assert retry.is_retry("POST", 429, has_retry_after=True)
     assert retry.is_retry("POST", 413, has_retry_after=True)
     assert not retry.is_retry("POST", 429)
+    assert retry.is_retry("GET", 429)
+    assert not retry.is_retry("GET", 413)
+    assert not build_retry(RetryPolicy(retries=0), gate=None).is_retry("GET", 429)
     assert not retry.is_retry("GET", 500)
     assert retry.parse_retry_after("3600") == 60.0
     copy = retry.new(total=1)

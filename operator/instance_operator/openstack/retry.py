@@ -9,6 +9,8 @@ Where it is not enough, this subclass adds:
   says it refused the request unprocessed, so repeating a server create is not a blind retry.
   Plain urllib3 retries no POST at all, and a 503 or a read timeout on a POST stays unretried
   here too (the service may have acted; that is ``OutcomeUnknown``'s job).
+* 429 *without* ``Retry-After`` is retried with the normal backoff for idempotent requests
+  (urllib3 retries a 429 only when it says when); a POST then stays unretried, as above.
 * A request sent inside ``as_idempotent()`` is retried like a GET whatever its method: the
   Keystone token POST creates nothing, so a 503 or a lost answer from Keystone is repeated.
 * Each retry waits for a turn in the endpoint's rate limiter, which urllib3 knows nothing about.
@@ -33,6 +35,8 @@ from instance_operator.openstack.settings import RetryPolicy
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 #: Statuses that mean "refused, not processed" when they come with ``Retry-After``.
 REFUSED_STATUSES = frozenset({413, 429})
+#: Retried for idempotent requests even without ``Retry-After``.
+TOO_MANY_REQUESTS = 429
 
 #: Whether the request being sent by this thread may be repeated whatever its method. A context
 #: variable because requests gives the adapter no per-request options, and urllib3 consults the
@@ -76,6 +80,8 @@ class GatedRetry(Retry):
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         if has_retry_after and status_code in REFUSED_STATUSES and self.total:
             return True
+        if status_code == TOO_MANY_REQUESTS and self.total and self._is_method_retryable(method):
+            return True  # without Retry-After, ``sleep`` falls back to the backoff
         return super().is_retry(method, status_code, has_retry_after)
 
     def parse_retry_after(self, retry_after: str) -> float:
