@@ -13,7 +13,7 @@ from instance_operator.controller.runtime import Controller
 from instance_operator.simulator import Simulator, SimulatorConfig
 from instance_operator.simulator.config import ImageSeed, Quota
 from tests.controller.test_lifecycle import reasons, web
-from tests.support.cluster import CLOUD, SECRET, Cluster, running_cluster
+from tests.support.cluster import CLOUD, SECRET, Cluster, running_cluster, wait_for
 from tests.support.operator_thread import operator_running
 from tests.support.timings import FAST_CLOUD
 
@@ -123,9 +123,40 @@ def test_immutable_change_that_an_old_crd_let_through(
     degraded = cluster.wait_condition("web-1", "Degraded", "ImmutableFieldChanged")
     assert "spec.image" in degraded["message"]
     assert (sim.servers.get(server_id) or {})["status"] == "ACTIVE"  # nothing destroyed
+
     cluster.patch_spec("web-1", {"image": {"name": "cirros-0.6.2-x86_64-disk"}})
     cluster.wait_ready("web-1")
     assert sim.servers.count() == 1
+
+
+def test_changed_credentials_never_make_a_server_lost_or_leak_it_on_delete(
+    cluster: Cluster, sim: Simulator, operator: Controller
+) -> None:
+    cluster.create(web())
+    server_id = cluster.wait_ready("web-1")["serverID"]
+    demo = sim.clouds_yaml(cloud_name=CLOUD, user="demo")  # another project: the server is unseen
+    cluster.put_secret("demo-creds", {"clouds.yaml": demo})
+    cluster.patch_spec("web-1", {"cloudCredentialsRef": {"secretName": "demo-creds"}})
+    degraded = cluster.wait_condition("web-1", "Degraded", "ImmutableFieldChanged")
+    assert "spec.cloudCredentialsRef" in degraded["message"]
+    assert cluster.status("web-1")["phase"] == "Active"
+    assert "ServerLost" not in [reason for _, reason in reasons(cluster, "web-1")]
+
+    cluster.delete("web-1")
+    wait_for(
+        "the delete to be refused",
+        lambda: any(
+            "Cannot delete server" in message and "Revert spec.cloudCredentialsRef" in message
+            for kind, reason, message in cluster.events("web-1")
+            if (kind, reason) == ("Warning", "ImmutableFieldChanged")
+        ),
+    )
+    assert cluster.get("web-1") is not None
+    assert (sim.servers.get(server_id) or {})["status"] == "ACTIVE"
+
+    cluster.patch_spec("web-1", {"cloudCredentialsRef": {"secretName": SECRET}})
+    cluster.wait_gone("web-1")
+    assert sim.servers.count() == 0
 
 
 def test_quota_exceeded(tmp_path: Path) -> None:

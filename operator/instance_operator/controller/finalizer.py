@@ -22,7 +22,12 @@ from instance_operator.controller.context import Pass
 from instance_operator.controller.errors import classify
 from instance_operator.controller.phases import is_gone
 from instance_operator.controller.reasons import Reason
-from instance_operator.controller.reconciler import HURRY, Reconciler
+from instance_operator.controller.reconciler import (
+    CREDENTIALS_FIELD,
+    HURRY,
+    Reconciler,
+    changed_immutable_fields,
+)
 from instance_operator.controller.registry import InstanceView, Registry
 from instance_operator.controller.writer import Recorder, StatusWriter
 
@@ -82,11 +87,14 @@ class Finalizer:
             return Outcome(done=False, message=message, failed=True)
 
     def _finalize(self, view: InstanceView, policy: DeletionPolicy) -> Outcome:
+        recorded = self._writer.current(view)
+        if CREDENTIALS_FIELD in changed_immutable_fields(recorded, view.spec):
+            return self._credentials_changed(view, policy, recorded.get("serverID"))
         credentials = CloudCredentialsRef.model_validate(view.spec.get("cloudCredentialsRef"))
         _, watcher, actuator = self._reconciler.open(view, credentials)
         p = Pass(
             view=view,
-            status=self._writer.current(view),
+            status=recorded,
             now=datetime.now(UTC),
             started=self._clock(),
         )
@@ -120,6 +128,28 @@ class Finalizer:
             self._writer.write(view, p.status)
             log.info("Deleting server %s", server.id)
         return Outcome(done=False, message=f"Waiting for Nova to delete server {server.id}.")
+
+    def _credentials_changed(
+        self, view: InstanceView, policy: DeletionPolicy, server_id: str | None
+    ) -> Outcome:
+        """Other credentials may not see the server at all, and "not found" would then release
+        the Instance and leave the server running unnoticed."""
+        if policy is DeletionPolicy.ORPHAN:
+            self._recorder.warning(
+                view.ref,
+                Reason.ORPHANED,
+                f"Released; server {server_id} was left as it is, tag and metadata included:"
+                " spec.cloudCredentialsRef changed after the server was created.",
+            )
+            return Outcome(done=True)
+        message = (
+            f"Cannot delete server {server_id}: spec.cloudCredentialsRef changed after it was"
+            " created, and the server is deleted only with the credentials that created it."
+            " Revert spec.cloudCredentialsRef, or set spec.deletionPolicy to Orphan to release"
+            " this Instance without deleting the server."
+        )
+        self._recorder.warning(view.ref, Reason.IMMUTABLE_FIELD_CHANGED, message)
+        return Outcome(done=False, message=message, failed=True)
 
 
 def _policy(view: InstanceView) -> DeletionPolicy:

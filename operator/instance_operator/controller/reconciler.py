@@ -14,7 +14,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -123,6 +123,20 @@ def spec_digests(spec: dict[str, Any]) -> dict[str, str]:
         )
         out[field] = hashlib.sha256(text.encode()).hexdigest()[:16]
     return out
+
+
+def changed_immutable_fields(status: Mapping[str, Any], spec: Mapping[str, Any]) -> list[str]:
+    """Immutable fields whose digest differs from the one recorded at creation; none when
+    nothing was recorded."""
+    recorded = status.get("specDigests")
+    if not recorded:
+        return []
+    current = spec_digests(dict(spec))
+    return [f for f in IMMUTABLE_FIELDS if recorded.get(f) != current[f]]
+
+
+#: The server lives where these credentials pointed at creation.
+CREDENTIALS_FIELD = "cloudCredentialsRef"
 
 
 @dataclass(frozen=True)
@@ -254,6 +268,9 @@ class Reconciler:
     # --- the live Instance -----------------------------------------------------------------------
 
     def _live(self, p: Pass, spec: InstanceSpec) -> None:
+        if p.status.get("serverID") and CREDENTIALS_FIELD in self._check_immutable(p):
+            # Under other credentials the server may seem gone: never call it Lost, never act.
+            return
         _, watcher, actuator = self.open(p.view, spec.cloud_credentials_ref)
         watcher.wait_synced(SYNC_WAIT)
         server = self.locate(p, watcher, actuator)
@@ -337,7 +354,6 @@ class Reconciler:
         server: Observed,
     ) -> None:
         name = spec.server_name or default_server_name(p.view)
-        self._check_immutable(p)
         if not is_busy(server.status, server.task_state) and server.status != "ERROR":
             changed = actuator.converge(p.ref, spec, server, name=name)
             if changed:
@@ -351,13 +367,12 @@ class Reconciler:
         if p.called:
             watcher.hurry(HURRY)
 
-    def _check_immutable(self, p: Pass) -> None:
-        recorded = p.status.get("specDigests")
-        current = spec_digests(dict(p.view.spec))
-        if not recorded:  # a server adopted from an earlier operator version: start from here
-            p.status["specDigests"] = current
-            return
-        changed = [f for f in IMMUTABLE_FIELDS if recorded.get(f) != current[f]]
+    def _check_immutable(self, p: Pass) -> list[str]:
+        """The immutable fields changed since the server was created (a Degraded problem)."""
+        if not p.status.get("specDigests"):  # adopted from an earlier version: start from here
+            p.status["specDigests"] = spec_digests(dict(p.view.spec))
+            return []
+        changed = changed_immutable_fields(p.status, p.view.spec)
         if changed:
             fields = ", ".join(f"spec.{f}" for f in changed)
             p.problem = Problem(
@@ -367,6 +382,7 @@ class Reconciler:
                 " as it is.",
                 transient=False,
             )
+        return changed
 
     def _resize(
         self,
