@@ -8,7 +8,6 @@ import threading
 import time
 
 import pytest
-from aiohttp import web
 
 from instance_operator.openstack import errors
 from instance_operator.openstack.compute import flavors, servers
@@ -17,8 +16,6 @@ from instance_operator.openstack.config import CloudConfig
 from instance_operator.openstack.metrics import RequestSample
 from instance_operator.openstack.settings import RetryPolicy, Settings
 from instance_operator.simulator import Simulator
-from instance_operator.simulator.http import pipeline
-from instance_operator.simulator.http.api import ApiResponse
 from tests.openstack.conftest import FAST, MakeCloud
 
 DETAIL = "/v2.1/flavors/detail"
@@ -161,22 +158,15 @@ def test_429_is_retried_after_retry_after_even_for_a_create(
 
 
 def test_429_without_retry_after_is_retried_with_backoff_for_reads_only(
-    sim: Simulator, make_cloud: MakeCloud, monkeypatch: pytest.MonkeyPatch
+    sim: Simulator, make_cloud: MakeCloud
 ) -> None:
     """Some clouds and proxies answer 429 without Retry-After; a GET then waits the backoff."""
-    original = pipeline.to_web
-
-    def without_retry_after(answer: ApiResponse) -> web.Response:
-        response = original(answer)
-        response.headers.popall("Retry-After", None)
-        return response
-
-    monkeypatch.setattr(pipeline, "to_web", without_retry_after)
     settings = FAST.model_copy(
         update={"retry": RetryPolicy(retries=4, backoff_factor=0.4, backoff_jitter=0.0)}
     )
     compute = make_cloud(settings=settings).compute
-    sim.faults.set(over_limit_rate=1.0, over_limit_status=429, services=("compute",))
+    without_header = {"over_limit_status": 429, "retry_after": None, "services": ("compute",)}
+    sim.faults.set(over_limit_rate=1.0, **without_header)
     timer = _clear_after(sim, 0.3)  # attempts at 0, 0, 0.8 s: the third one gets through
     try:
         assert list(flavors.list_flavors(compute))
@@ -184,7 +174,7 @@ def test_429_without_retry_after_is_retried_with_backoff_for_reads_only(
         timer.join()
     assert sim.counters.count(service="compute", path=DETAIL, status=429) == 2
     assert sim.counters.count(service="compute", path=DETAIL, status=200) == 1
-    sim.faults.set(over_limit_rate=1.0, over_limit_status=429, services=("compute",))
+    sim.faults.set(over_limit_rate=1.0, **without_header)
     with pytest.raises(errors.OverLimit) as caught:
         servers.create(compute, _create_opts(compute, sim))
     assert caught.value.retry_after is None

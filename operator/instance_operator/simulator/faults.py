@@ -36,10 +36,11 @@ class FaultSettings(BaseModel):
     #: Share of requests that hang for ``timeout_seconds`` (longer than a client waits), then reset.
     timeout_rate: float = Field(0.0, ge=0, le=1)
     timeout_seconds: float = Field(120.0, ge=0)
-    #: Share of requests refused as over the rate limit, with a ``Retry-After`` header.
+    #: Share of requests refused as over the rate limit, with a ``Retry-After`` header ...
     over_limit_rate: float = Field(0.0, ge=0, le=1)
     over_limit_status: Literal[413, 429] = 429
-    retry_after: int = Field(1, ge=0)
+    #: ... of this many seconds; ``None`` leaves the header out, as some proxies do.
+    retry_after: int | None = Field(1, ge=0)
     #: The next N server creates fail with ``fail_create_status``.
     fail_next_creates: int = Field(0, ge=0)
     fail_create_status: Literal[403, 409, 413, 429, 500, 503] = 500
@@ -50,6 +51,10 @@ class FaultSettings(BaseModel):
     build_error_message: str = "No valid host was found. There are not enough hosts available."
     #: Lifetime of tokens issued from now on; ``None`` keeps the configured ``token_ttl``.
     token_ttl: float | None = Field(None, ge=0)
+
+    def retry_after_header(self) -> dict[str, str]:
+        """The ``Retry-After`` header of an over-limit answer, or none."""
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
     @model_validator(mode="after")
     def _rates_fit(self) -> FaultSettings:

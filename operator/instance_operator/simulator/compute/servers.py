@@ -27,7 +27,7 @@ _UNEXPECTED = (
 )
 
 
-def injected_create_error(failure: CreateFailure, retry_after: int) -> ApiError:
+def injected_create_error(failure: CreateFailure, retry_after: dict[str, str]) -> ApiError:
     messages = {
         403: "Quota exceeded for instances: Requested 1, but already used 0 of 0 instances",
         409: "Conflict: the simulator refused this create (injected fault).",
@@ -36,7 +36,7 @@ def injected_create_error(failure: CreateFailure, retry_after: int) -> ApiError:
         500: _UNEXPECTED,
         503: "Service Unavailable: the simulator refused this create (injected fault).",
     }
-    headers = {"Retry-After": str(retry_after)} if failure.status in (413, 429) else {}
+    headers = retry_after if failure.status in (413, 429) else {}
     return ApiError(failure.status, messages[failure.status], headers=headers)
 
 
@@ -86,7 +86,7 @@ class ServersApi:
         caller = parts.caller(req)
         count = self._how_many(caller.project_id, plan.flavor, parsed.min_count, parsed.max_count)
         failure = parts.faults.take_create_failure()
-        retry_after = parts.faults.get().retry_after
+        retry_after = parts.faults.get().retry_after_header()
         if failure is not None and not failure.after_commit:
             raise injected_create_error(failure, retry_after)
         servers = []

@@ -151,7 +151,7 @@ class Pipeline:
             raise ApiError(
                 settings.over_limit_status,
                 "This request was rate-limited.",
-                headers={"Retry-After": str(settings.retry_after)},
+                headers=settings.retry_after_header(),
             )
         if decision.outcome is Outcome.ERROR:
             if decision.settings.error_status == 503:
