@@ -11,6 +11,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from instance_operator.controller.logsetup import ServerSuffix
 from instance_operator.controller.runtime import Controller
 from instance_operator.simulator import Simulator
 from tests.controller.test_lifecycle import web
@@ -115,3 +116,38 @@ def test_log_lines_name_the_instance_and_hide_secrets(
     tokens = list(re.findall(r"X-Auth-Token': '([^']*)'", text))
     assert tokens
     assert set(tokens) == {"***"}
+
+
+def test_every_call_that_changes_a_server_is_logged_with_its_ids(
+    cluster: Cluster, sim: Simulator, operator: Controller, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    cluster.create(web())
+    server_id = cluster.wait_ready("web-1")["serverID"]
+    cluster.annotate("web-1", "reboot", "r1")
+    assert cluster.wait_action("web-1", "reboot", "r1")["result"] == "Succeeded"
+    cluster.delete("web-1")
+    cluster.wait_gone("web-1")
+
+    def line(starts: str) -> logging.LogRecord:
+        found = [r for r in caplog.records if r.getMessage().startswith(starts)]
+        assert found, f"no line starting {starts!r}"
+        return found[0]
+
+    for record in (line("Asked Nova to reboot server"), line("Deleting server")):
+        assert record.server_id == server_id  # type: ignore[attr-defined]
+        assert record.request_id.startswith("req-")  # type: ignore[attr-defined]
+        assert record.request_id in record.getMessage()  # type: ignore[attr-defined]
+        assert record.k8s_ref["name"] == "web-1"  # type: ignore[attr-defined]
+
+
+def test_text_lines_name_the_server_they_are_about() -> None:
+    inner = logging.Formatter("%(message)s")
+    formatter = ServerSuffix(inner)
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "ServerError: in ERROR", (), None)
+    assert formatter.format(record) == "ServerError: in ERROR"
+    record.server_id = "5f1c"
+    assert formatter.format(record) == "ServerError: in ERROR (server 5f1c)"
+    named = logging.LogRecord("x", logging.INFO, __file__, 1, "Created server 5f1c", (), None)
+    named.server_id = "5f1c"
+    assert formatter.format(named) == "Created server 5f1c"

@@ -146,14 +146,21 @@ class Actuator:
             servers.remove_security_group(self._compute, server.id, name)
 
     def resize(self, server_id: str, flavor_id: str) -> None:
-        servers.resize(self._compute, server_id, flavor_id)
+        accepted = servers.resize(self._compute, server_id, flavor_id)
+        _called(f"Resizing server {server_id} to flavor {flavor_id}", accepted.request_id)
 
     def confirm_resize(self, server_id: str) -> None:
-        servers.confirm_resize(self._compute, server_id)
+        accepted = servers.confirm_resize(self._compute, server_id)
+        _called(f"Confirming the resize of server {server_id}", accepted.request_id)
 
     # --- actions ---------------------------------------------------------------------------------
 
     def act(self, action: Action, server_id: str, *, image_name: str, ref: InstanceRef) -> Call:
+        call = self._act(action, server_id, image_name=image_name, ref=ref)
+        _called(f"Asked Nova to {action.value} server {server_id}", call.request_id)
+        return call
+
+    def _act(self, action: Action, server_id: str, *, image_name: str, ref: InstanceRef) -> Call:
         if action is Action.START:
             return Call(servers.start(self._compute, server_id).request_id)
         if action is Action.STOP:
@@ -191,7 +198,8 @@ class Actuator:
 
     def delete(self, server_id: str) -> None:
         with contextlib.suppress(os_errors.NotFound):
-            servers.delete(self._compute, server_id)
+            accepted = servers.delete(self._compute, server_id)
+            _called(f"Deleting server {server_id}", accepted.request_id)
 
     def release(self, ref: InstanceRef, server: Observed) -> None:
         """Orphan: take the operator's tag and metadata off, leave the server running."""
@@ -204,3 +212,8 @@ class Actuator:
                     servers.delete_metadata_item(self._compute, server.id, key)
         except os_errors.NotFound:
             pass
+
+
+def _called(what: str, request_id: str | None) -> None:
+    """One line per call that changes a server, with Nova's request ID to find it in Nova's logs."""
+    log.info("%s [%s]", what, request_id or "no request ID", extra={"request_id": request_id})

@@ -10,7 +10,6 @@ Switching ``deletionPolicy`` to ``Orphan`` releases an Instance whose cloud cann
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from instance_operator.controller import conditions
 from instance_operator.controller.conditions import Health
 from instance_operator.controller.context import Pass
 from instance_operator.controller.errors import classify
+from instance_operator.controller.logcontext import set_server
 from instance_operator.controller.phases import is_gone
 from instance_operator.controller.reasons import Reason
 from instance_operator.controller.reconciler import (
@@ -30,8 +30,6 @@ from instance_operator.controller.reconciler import (
 )
 from instance_operator.controller.registry import InstanceView, Registry
 from instance_operator.controller.writer import Recorder, StatusWriter
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -99,6 +97,8 @@ class Finalizer:
             started=self._clock(),
         )
         server = self._reconciler.locate(p, watcher, actuator)
+        if server is not None:
+            set_server(server.id)
         if server is None or is_gone(server.status):
             if p.status.get("serverID") and policy is DeletionPolicy.DELETE:
                 self._recorder.normal(
@@ -126,7 +126,6 @@ class Finalizer:
                 p.now,
             )
             self._writer.write(view, p.status)
-            log.info("Deleting server %s", server.id)
         return Outcome(done=False, message=f"Waiting for Nova to delete server {server.id}.")
 
     def _credentials_changed(

@@ -27,7 +27,26 @@ def configure(level: str, fmt: str) -> None:
         log_format=kopf.LogFormat.JSON if fmt == "json" else kopf.LogFormat.FULL,
         log_prefix=fmt != "json",
     )
-    logging.getLogger().setLevel(_LEVELS[level])
+    root = logging.getLogger()
+    root.setLevel(_LEVELS[level])
+    if fmt != "json":
+        for handler in root.handlers:
+            handler.setFormatter(ServerSuffix(handler.formatter or logging.Formatter()))
     if level != "debug":
         logging.getLogger("kopf.objects").setLevel(logging.WARNING)
         logging.getLogger("urllib3").setLevel(logging.ERROR)
+
+
+class ServerSuffix(logging.Formatter):
+    """kopf's text formatter, plus the server the line is about."""
+
+    def __init__(self, inner: logging.Formatter) -> None:
+        super().__init__()
+        self._inner = inner
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = self._inner.format(record)
+        server = getattr(record, "server_id", None)
+        if server and server not in text:
+            return f"{text} (server {server})"
+        return text
