@@ -16,7 +16,7 @@ from instance_operator.openstack.errors import (
 )
 from instance_operator.openstack.lookup import exactly_one
 from instance_operator.openstack.polling import poll_status
-from instance_operator.openstack.ratelimit import EndpointGate, RateLimiter
+from instance_operator.openstack.ratelimit import EndpointGate, RateLimiter, take_waited
 from instance_operator.openstack.retry import as_idempotent, build_retry
 from instance_operator.openstack.routes import Route
 from instance_operator.openstack.settings import RetryPolicy
@@ -43,6 +43,17 @@ def test_rate_limiter_spaces_turns() -> None:
     clock.now += 10  # idle time earns no burst
     assert limiter.acquire() == 0.0
     assert limiter.acquire() == pytest.approx(0.25)
+
+
+def test_only_a_real_wait_counts_as_one() -> None:
+    gate = EndpointGate(concurrency=4, rate=2.0)
+    take_waited()
+    with gate.slot():
+        pass
+    assert take_waited() == 0.0  # the first turn comes at once
+    with gate.slot():
+        pass
+    assert take_waited() == pytest.approx(0.5, abs=0.1)
 
 
 def test_rate_limiter_holds_across_threads() -> None:

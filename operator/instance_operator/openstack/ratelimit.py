@@ -61,8 +61,14 @@ def take_waited() -> float:
     return seconds
 
 
+#: Shorter than this is a turn had at once: the microseconds of a lock handover are no throttle,
+#: and counting them would make the rate-limit wait metric count nearly every request.
+NO_WAIT = 0.001
+
+
 def _add_waited(seconds: float) -> None:
-    _waited.seconds = getattr(_waited, "seconds", 0.0) + seconds
+    if seconds >= NO_WAIT:
+        _waited.seconds = getattr(_waited, "seconds", 0.0) + seconds
 
 
 class EndpointGate:
