@@ -137,6 +137,8 @@ INVALID: list[tuple[str, Mutation, str]] = [
         "userData",
     ),
     ("user data too large", _set("userData", {"inline": "x" * 50_000}), "userData"),
+    # fewer characters than maxLength, but twice as many bytes
+    ("user data too many bytes", _set("userData", {"inline": "é" * 30_000}), "userData"),
     ("empty key name", _set("keyName", ""), "keyName"),
     (
         "security groups not names",

@@ -282,7 +282,14 @@ class UserData(_Spec):
                 cel(
                     exactly_one("inline", "secretRef"),
                     "userData: set exactly one of inline or secretRef",
-                )
+                ),
+                # maxLength counts characters; Nova counts the bytes (base64-encoded).
+                cel(
+                    f"!has(self.inline) || size(bytes(self.inline)) <= {MAX_USER_DATA_RAW}",
+                    f"userData.inline must be at most {MAX_USER_DATA_RAW} bytes in UTF-8 (Nova"
+                    f" accepts {MAX_USER_DATA_ENCODED} once base64-encoded)",
+                    ".inline",
+                ),
             ]
         }
     )
