@@ -12,7 +12,9 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from instance_operator.controller.logsetup import ServerSuffix
+from instance_operator.controller.metrics import Metrics
 from instance_operator.controller.runtime import Controller
+from instance_operator.openstack.metrics import RequestSample
 from instance_operator.simulator import Simulator
 from tests.controller.test_lifecycle import web
 from tests.support.cluster import Cluster, wait_for
@@ -151,3 +153,17 @@ def test_text_lines_name_the_server_they_are_about() -> None:
     named = logging.LogRecord("x", logging.INFO, __file__, 1, "Created server 5f1c", (), None)
     named.server_id = "5f1c"
     assert formatter.format(named) == "Created server 5f1c"
+
+
+def test_each_retried_attempt_counts_as_a_request() -> None:
+    metrics = Metrics()
+    sample = RequestSample("compute", "GET", "servers/detail", 200, 1.2, (503, None), 0.0)
+    metrics.on_request(sample)
+    counted = {
+        s.labels["code"]: s.value
+        for family in metrics.registry.collect()
+        if family.name == "instance_operator_openstack_requests"
+        for s in family.samples
+        if s.name.endswith("_total")
+    }
+    assert counted == {"503": 1.0, "none": 1.0, "200": 1.0}

@@ -44,7 +44,8 @@ class Metrics:
         )
         self.requests = Counter(
             "instance_operator_openstack_requests",
-            "OpenStack requests by service, method, path template and status code (none: no answer).",
+            "OpenStack requests (each retried attempt too) by service, method, path template and"
+            " status code (none: no answer).",
             ["service", "method", "path", "code"],
             registry=r,
         )
@@ -104,8 +105,9 @@ class Metrics:
     # --- the client's MetricsHook ---------------------------------------------------------------
 
     def on_request(self, sample: RequestSample) -> None:
-        code = str(sample.status) if sample.status is not None else "none"
-        self.requests.labels(sample.service, sample.method, sample.path_template, code).inc()
+        for status in (*sample.retried, sample.status):  # each attempt the service saw
+            code = str(status) if status is not None else "none"
+            self.requests.labels(sample.service, sample.method, sample.path_template, code).inc()
         self.request_seconds.labels(sample.service, sample.method, sample.path_template).observe(
             sample.seconds
         )

@@ -24,11 +24,16 @@ class RequestSample:
     status: int | None
     #: Wall-clock seconds, waiting for the rate limit and retries included.
     seconds: float
-    #: How many times urllib3 repeated the request before this outcome.
-    retries: int
+    #: The statuses of the attempts urllib3 repeated before this outcome (``None`` where no
+    #: answer came), so every attempt the service saw can be counted.
+    retried: tuple[int | None, ...]
     #: Seconds of ``seconds`` spent waiting for the endpoint's client-side limits: a
     #: concurrency slot and rate-limit turns (retries' turns included).
     rate_limit_wait: float = 0.0
+
+    @property
+    def retries(self) -> int:
+        return len(self.retried)
 
 
 class MetricsHook(Protocol):

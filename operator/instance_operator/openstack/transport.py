@@ -120,7 +120,7 @@ class Transport:
         log.debug("REQ %s %s %s %s", method, url, params or "", _masked(headers))
         started = time.monotonic()
         status: int | None = None
-        retries = 0
+        retried: tuple[int | None, ...] = ()
         take_waited()
         try:
             with as_idempotent(repeatable):
@@ -139,8 +139,8 @@ class Transport:
             raise _transport_error(exc, method, url, repeatable) from exc
         else:
             status = response.status_code
-            history = getattr(getattr(response.raw, "retries", None), "history", None)
-            retries = len(history or ())
+            history = getattr(getattr(response.raw, "retries", None), "history", None) or ()
+            retried = tuple(attempt.status for attempt in history)
             log.debug(
                 "RESP %s %s %s [%s] %.3fs",
                 status,
@@ -153,7 +153,7 @@ class Transport:
         finally:
             elapsed = time.monotonic() - started
             sample = RequestSample(
-                service, method, template, status, elapsed, retries, take_waited()
+                service, method, template, status, elapsed, retried, take_waited()
             )
             self._report(sample)
 
