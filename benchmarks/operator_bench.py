@@ -8,8 +8,7 @@ watches the steady state for several poll intervals, and prints one JSON object:
 - Nova requests in total and per poll interval in steady state (one credential scope);
 - Kubernetes requests in total and per Instance, and writes per Instance from apply to Ready:
   to the Instance object (mean, and the most any one Instance took, from the embedded API's
-  per-object write counts), Events posted, and both together (the Instance-write target is met
-  or not on the Instance object alone; the total with Events is reported, not a target);
+  per-object write counts), Events posted, and both together (the target counts both);
 - the operator's peak RSS and CPU seconds (from /proc);
 - whether the configured OpenStack rate limit held, as the simulator counted it;
 - each target and whether it was met.
@@ -248,8 +247,10 @@ def main() -> int:
     }
     if N <= 1000:
         result["targets"]["p99_le_build_plus_15s"] = p99 <= BUILD + 15
-        # On the Instance object; with the Created Event it is one more (reported above).
-        result["targets"]["instance_writes_per_instance_le_4"] = instance_writes / N <= 4
+        # Every write counts: to the Instance, and the Created Event.
+        result["targets"]["kubernetes_writes_per_instance_le_4"] = (
+            instance_writes + event_writes
+        ) / N <= 4
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0 if all(result["targets"].values()) else 1

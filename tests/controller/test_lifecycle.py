@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from instance_operator.api import names
 from instance_operator.controller.runtime import Controller
 from instance_operator.openstack.cloud import Cloud, connect
 from instance_operator.openstack.compute import servers
@@ -55,11 +56,14 @@ def test_create_reaches_ready_with_addresses(
 def test_four_writes_from_apply_to_ready(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
-    """Finalizer, kopf's record of the handled spec, the server ID, then Ready: no more."""
+    """kopf's finalizer, the server ID, Ready, and the Created Event: no more."""
     cluster.create(web())
     cluster.wait_ready("web-1")
     writes = cluster.kube.counters.writes("instances", "web-1", "default")
-    assert writes - 1 <= 4  # minus the user's own create
+    assert writes - 1 <= 3  # minus the user's own create
+    assert reasons(cluster, "web-1") == [("Normal", "Created")]
+    annotations = cluster.get("web-1")["metadata"].get("annotations") or {}  # type: ignore[index]
+    assert not [key for key in annotations if key.startswith(names.KOPF_PREFIX)]
 
 
 def test_update_name_metadata_and_tags_in_place(

@@ -22,9 +22,9 @@ CRD_NAME = f"{PLURAL}.{GROUP}"
 PREFIX = f"{GROUP}/"
 FINALIZER = f"{PREFIX}finalizer"
 
-#: Where kopf keeps its own bookkeeping (the last handled spec, handler progress). kopf leaves every
-#: annotation under its storage prefix out of its change detection, so that prefix must not be
-#: ``instance-operator.dev``: the action annotations live there and must trigger the handlers.
+#: Where kopf keeps its own bookkeeping (the delete handler's progress). Not ``instance-operator.dev``:
+#: kopf treats annotations under its storage prefix as its own, and the action annotations live
+#: there.
 KOPF_PREFIX = f"kopf.{GROUP}"
 
 #: The tag put on every server the operator creates; followed by the Instance's metadata.uid.

@@ -1,11 +1,14 @@
 """The kopf side: settings, and handlers that only hand work to the controller.
 
-Create, resume and update share one idempotent function: each asks for a reconcile of the Instance
-and waits for it on the event loop, never on a thread. The handler never fails for a problem with
-the Instance or its cloud (those become conditions and timed retries inside the controller), so
-kopf records the change as handled and does not spend two PATCHes per retry on its progress
-annotations. Only deletion waits with kopf's own ``TemporaryError``, because kopf holds the
-finalizer until the server is gone.
+The operator is level-triggered: a reconcile compares the spec with the server, never with an
+earlier spec. So kopf's create, update and resume handlers are not used: every watch event goes
+to the controller, which queues a reconcile when the event brings something new (a new Instance,
+spec or annotation; at start-up, every Instance). Problems with an Instance or its cloud become
+conditions and timed retries inside the controller. Without change handlers, kopf needs no record
+of the last handled spec, and keeping none saves a write to every created or changed Instance.
+
+Only deletion is kopf's: its finalizer holds the Instance, and the delete handler waits with
+kopf's own ``TemporaryError`` until the server is gone.
 """
 
 from __future__ import annotations
@@ -37,9 +40,7 @@ def settings(
     s = kopf.OperatorSettings()
     s.persistence.finalizer = names.FINALIZER
     s.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=names.KOPF_PREFIX)
-    s.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
-        prefix=names.KOPF_PREFIX, key="last-handled-configuration"
-    )
+    s.persistence.diffbase_storage = NoDiffBase()
     s.posting.enabled = False  # the controller posts its own Events, with stable reasons
     # The resource is named exactly, so kopf need not watch CRDs cluster-wide (which would need
     # RBAC on customresourcedefinitions): least privilege.
@@ -48,10 +49,9 @@ def settings(
     s.peering.priority = priority
     s.peering.lifetime = peering_lifetime
     s.peering.standalone = standalone
-    # After its own patch kopf waits this long for the watch event that carries it before it
-    # trusts older events. With thousands of Instances the stream lags for more than kopf's 5 s,
-    # and kopf would then take our status write's event (older than its annotation) for a new
-    # creation: run the create handler again and patch again.
+    # After its own patch (the finalizer, or progress while deleting) kopf waits this long for the
+    # watch event that carries it before it trusts older events. With thousands of Instances the
+    # stream lags for more than kopf's 5 s, and kopf would act on a stale body.
     s.persistence.consistency_timeout = 60
     s.watching.server_timeout = 600
     s.watching.client_timeout = 660
@@ -83,12 +83,6 @@ def build_registry(
     def observe(event: kopf.RawEvent, **_: Any) -> None:
         controller.observe(event.get("type"), event["object"])
 
-    @kopf.on.resume(*resource, id="reconcile", registry=registry)
-    @kopf.on.create(*resource, id="reconcile", registry=registry)
-    @kopf.on.update(*resource, id="reconcile", registry=registry)
-    async def reconcile(uid: str, **_: Any) -> None:
-        await controller.reconcile(uid)
-
     @kopf.on.delete(*resource, id="finalize", registry=registry)
     async def finalize(uid: str, **_: Any) -> None:
         outcome = await controller.finalize(uid, timeout=DELETE_WAIT)
@@ -100,3 +94,15 @@ def build_registry(
         return controller.queue.pending()
 
     return registry
+
+
+class NoDiffBase(kopf.DiffBaseStorage):
+    """kopf's record of the last handled spec, kept nowhere: only change handlers read it, and
+    there are none (see the module docstring). kopf then sees every event as a creation with no
+    handler to run, and writes nothing for it."""
+
+    def fetch(self, *, body: kopf.Body) -> kopf.BodyEssence | None:
+        return None
+
+    def store(self, *, body: kopf.Body, patch: kopf.Patch, essence: kopf.BodyEssence) -> None:
+        return None

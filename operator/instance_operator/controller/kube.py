@@ -1,6 +1,6 @@
 """The operator's own Kubernetes calls, outside kopf: status patches, Events, Secret reads.
 
-kopf owns the watch, the finalizer and its diff-base annotation; everything the reconcile writes goes
+kopf owns the watch and the finalizer; everything the reconcile writes goes
 through here, from worker threads (the official client is synchronous, like the OpenStack one).
 Status is merge-patched on the ``status`` subresource, so a write never touches the spec and never
 bumps ``metadata.generation``.

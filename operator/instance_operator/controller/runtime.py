@@ -1,8 +1,8 @@
 """The controller as one object: the pieces wired together, and the entry points kopf calls.
 
-kopf's handlers (``handlers.py``) stay thin: they hand an Instance's UID to the work queue and
-await the result on the event loop, while the OpenStack and Kubernetes calls run on the queue's
-worker threads. Besides the queue, three background threads belong here: the scope watchers (one
+kopf's handlers (``handlers.py``) stay thin: every watch event updates the registry, and one that
+asks for work hands the Instance's UID to the work queue, whose worker threads make the OpenStack
+and Kubernetes calls; deletion awaits its result on the event loop. Besides the queue, three background threads belong here: the scope watchers (one
 per cloud scope, see ``watcher.py``), the Secret poller and, with peering, the activity gate.
 """
 
@@ -28,7 +28,7 @@ from instance_operator.controller.kube import Kube
 from instance_operator.controller.logcontext import log_context
 from instance_operator.controller.peering import ActivityGate
 from instance_operator.controller.reconciler import Reconciler
-from instance_operator.controller.registry import Registry
+from instance_operator.controller.registry import InstanceView, Registry
 from instance_operator.controller.telemetry import NoTelemetry, Telemetry
 from instance_operator.controller.watcher import Timing
 from instance_operator.controller.watchers import Watchers
@@ -40,7 +40,7 @@ from instance_operator.openstack.settings import Settings
 
 log = logging.getLogger(__name__)
 
-#: How long an Instance may wait for kopf's first handling before the sweep looks at it.
+#: How long an Instance may wait for kopf's finalizer before the sweep looks at it.
 SWEEP_GRACE = 30.0
 #: The most Instances one sweep reads afresh (a backlog of thousands must not flood the API).
 SWEEP_READS = 200
@@ -140,10 +140,9 @@ class Controller:
             self._deletions.pop(uid, None)
             self.watchers.prune()
         else:
-            self.registry.update(body)
-
-    async def reconcile(self, uid: str) -> None:
-        await asyncio.wrap_future(self.queue.submit(uid))
+            before = self.registry.get(uid)
+            if asks_for_work(before, self.registry.update(body)):
+                self.queue.add(uid)
 
     async def finalize(self, uid: str, *, timeout: float) -> Outcome:
         """Run the finalizer, then wait (without a thread) for the watcher to see the server go."""
@@ -198,19 +197,19 @@ class Controller:
         return None
 
     def _sweep(self) -> None:
-        """Queue the Instances that kopf dropped.
+        """Queue the Instances whose finalizer kopf failed to add.
 
-        When kopf's first write to an Instance (the finalizer) fails, it drops the event and
-        looks at the object again only on its next event, which an idle Instance may never get.
-        Candidates are Instances kopf has not handled 30 s after they appeared; a fresh read tells
-        a dropped one (no finalizer) from one kopf is merely slow with (a long backlog at scale),
-        which is left alone. A reconcile of a dropped one adds the finalizer before anything else.
+        Work starts once kopf's finalizer is on an Instance (see :func:`asks_for_work`). When
+        that write fails, kopf drops the event and looks at the object again only on its next
+        event, which an idle Instance may never get. Candidates are Instances still without the
+        finalizer 30 s after they appeared; a fresh read tells a dropped one from one kopf is
+        merely slow with (a long backlog at scale), which is left alone. A reconcile of a dropped
+        one adds the finalizer before anything else.
         """
-        handled_key = f"{names.KOPF_PREFIX}/last-handled-configuration"
         now = datetime.now(UTC)
         candidates = []
         for view in self.registry.all():
-            if view.deleting or handled_key in view.annotations or not view.created:
+            if view.deleting or names.FINALIZER in view.finalizers or not view.created:
                 continue
             age = now - datetime.fromisoformat(view.created.replace("Z", "+00:00"))
             if age.total_seconds() > SWEEP_GRACE:
@@ -253,6 +252,21 @@ class Controller:
                 log.info("Secret %s/%s changed: reconciling %d Instance(s)", *key, len(users))
             for view in users:
                 self.queue.add(view.uid)
+
+
+def asks_for_work(before: InstanceView | None, after: InstanceView) -> bool:
+    """Whether a watch event brings something to act on: an Instance seen for the first time
+    (also at start-up), kopf's finalizer just added, a new spec (generation) or new annotations
+    (the actions). The events of the operator's own status writes bring nothing.
+
+    An Instance is left alone until kopf's finalizer is on it, so that kopf's write and a
+    reconcile's never race to add it; deleting ones belong to kopf's delete handler.
+    """
+    if after.deleting or names.FINALIZER not in after.finalizers:
+        return False
+    if before is None or names.FINALIZER not in before.finalizers:
+        return True
+    return before.generation != after.generation or before.annotations != after.annotations
 
 
 def read_peering(
