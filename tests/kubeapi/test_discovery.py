@@ -23,7 +23,14 @@ def test_builtin_discovery(api: KubeAPI) -> None:
     assert fetch(api, "/version")[1]["major"] == "1"
     assert fetch(api, "/api")[1]["versions"] == ["v1"]
     core = {entry["name"]: entry for entry in fetch(api, "/api/v1")[1]["resources"]}
-    assert set(core) == {"namespaces", "namespaces/status", "secrets", "configmaps", "events"}
+    assert set(core) == {
+        "namespaces",
+        "namespaces/status",
+        "secrets",
+        "configmaps",
+        "events",
+        "serviceaccounts",
+    }
     assert core["namespaces"]["namespaced"] is False
     assert core["events"]["namespaced"] is True
     assert core["events"]["kind"] == "Event"
@@ -31,7 +38,18 @@ def test_builtin_discovery(api: KubeAPI) -> None:
         core["secrets"]["verbs"]
     )
     groups = {group["name"]: group for group in fetch(api, "/apis")[1]["groups"]}
-    assert set(groups) == {"apiextensions.k8s.io", "coordination.k8s.io"}
+    assert set(groups) == {
+        "apiextensions.k8s.io",
+        "coordination.k8s.io",
+        "rbac.authorization.k8s.io",
+    }
+    rbac = fetch(api, "/apis/rbac.authorization.k8s.io/v1")[1]["resources"]
+    assert [(entry["name"], entry["namespaced"]) for entry in rbac] == [
+        ("clusterrolebindings", False),
+        ("clusterroles", False),
+        ("rolebindings", True),
+        ("roles", True),
+    ]
     leases = fetch(api, "/apis/coordination.k8s.io/v1")[1]["resources"]
     assert [(entry["name"], entry["kind"]) for entry in leases] == [("leases", "Lease")]
 

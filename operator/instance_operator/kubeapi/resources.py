@@ -98,6 +98,23 @@ BUILTINS = (
     ),
     ResourceType("coordination.k8s.io", "v1", "leases", "Lease", namespaced=True),
     ResourceType(
+        "", "v1", "serviceaccounts", "ServiceAccount", namespaced=True, short_names=("sa",)
+    ),
+    # RBAC objects are stored so that the chart's rules can be installed and, with authorization
+    # on, enforced; and so that a namespace's deletion removes its Roles and RoleBindings too.
+    ResourceType("rbac.authorization.k8s.io", "v1", "roles", "Role", namespaced=True),
+    ResourceType("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", namespaced=True),
+    ResourceType(
+        "rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", namespaced=False
+    ),
+    ResourceType(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterrolebindings",
+        "ClusterRoleBinding",
+        namespaced=False,
+    ),
+    ResourceType(
         "apiextensions.k8s.io",
         "v1",
         "customresourcedefinitions",
