@@ -14,7 +14,6 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from kubernetes.client.exceptions import ApiException
@@ -29,6 +28,7 @@ from instance_operator.controller.logcontext import log_context
 from instance_operator.controller.peering import ActivityGate
 from instance_operator.controller.reconciler import Reconciler
 from instance_operator.controller.registry import InstanceView, Registry
+from instance_operator.controller.sweep import FinalizerSweep
 from instance_operator.controller.telemetry import NoTelemetry, Telemetry
 from instance_operator.controller.watcher import Timing
 from instance_operator.controller.watchers import Watchers
@@ -39,11 +39,6 @@ from instance_operator.openstack.metrics import MetricsHook
 from instance_operator.openstack.settings import Settings
 
 log = logging.getLogger(__name__)
-
-#: How long an Instance may wait for kopf's finalizer before the sweep looks at it.
-SWEEP_GRACE = 30.0
-#: The most Instances one sweep reads afresh (a backlog of thousands must not flood the API).
-SWEEP_READS = 200
 
 
 class Controller:
@@ -91,6 +86,9 @@ class Controller:
         self.finalizer = Finalizer(
             self.reconciler, self.registry, self.writer, self.recorder, clock=time.monotonic
         )
+        self.sweep = FinalizerSweep(
+            self.registry, read=kube.get_instance, enqueue=self.queue.add, clock=time.monotonic
+        )
         self._outcomes: dict[str, Outcome] = {}
         self._deletions: dict[str, asyncio.Event] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -133,6 +131,7 @@ class Controller:
         if not uid:
             return
         if event_type == "DELETED":
+            self.sweep.forget(uid)
             self.registry.remove(uid)
             self.queue.forget(uid)
             self.reconciler.forget(uid)
@@ -140,6 +139,7 @@ class Controller:
             self._deletions.pop(uid, None)
             self.watchers.prune()
         else:
+            self.sweep.seen(uid)
             before = self.registry.get(uid)
             if asks_for_work(before, self.registry.update(body)):
                 self.queue.add(uid)
@@ -196,33 +196,6 @@ class Controller:
             self._loop.call_soon_threadsafe(event.set)
         return None
 
-    def _sweep(self) -> None:
-        """Queue the Instances whose finalizer kopf failed to add.
-
-        Work starts once kopf's finalizer is on an Instance (see :func:`asks_for_work`). When
-        that write fails, kopf drops the event and looks at the object again only on its next
-        event, which an idle Instance may never get. Candidates are Instances still without the
-        finalizer 30 s after they appeared; a fresh read tells a dropped one from one kopf is
-        merely slow with (a long backlog at scale), which is left alone. A reconcile of a dropped
-        one adds the finalizer before anything else.
-        """
-        now = datetime.now(UTC)
-        candidates = []
-        for view in self.registry.all():
-            if view.deleting or names.FINALIZER in view.finalizers or not view.created:
-                continue
-            age = now - datetime.fromisoformat(view.created.replace("Z", "+00:00"))
-            if age.total_seconds() > SWEEP_GRACE:
-                candidates.append(view)
-        for view in candidates[:SWEEP_READS]:
-            fresh = self.kube.get_instance(view.ref)
-            if fresh is not None and names.FINALIZER not in (
-                fresh["metadata"].get("finalizers") or []
-            ):
-                log.info("kopf did not handle %s; reconciling it", view.ref)
-                self.registry.update(fresh)
-                self.queue.add(view.uid)
-
     # --- what the metrics read ------------------------------------------------------------------
 
     def phases(self) -> list[str | None]:
@@ -233,12 +206,12 @@ class Controller:
 
     def _poll_secrets(self) -> None:
         """Secrets can only be read (not watched): re-read those in use, wake their Instances.
-        The same beat sweeps up Instances that kopf dropped (see :meth:`_sweep`)."""
+        The same beat sweeps up Instances that kopf dropped (see ``sweep.py``)."""
         while not self._stopped.wait(self.config.secret_poll_interval):
             if not self.active():
                 continue
             try:
-                self._sweep()
+                self.sweep.run()
                 self._refresh_secrets()
             except Exception:  # this thread must outlive a bad round (the API down, a bug)
                 log.exception(
