@@ -43,14 +43,14 @@ class KeystoneWithItsOwnClock:
                 "catalog": [],
             }
         }
-        response._content = json.dumps(body).encode()  # noqa: SLF001 - building a canned answer
+        response._content = json.dumps(body).encode()
         return response
 
 
 AUTH = PasswordAuth(
     auth_url="http://keystone.invalid/v3",
     username="demo",
-    password="secret",  # noqa: S106 - a test credential
+    password="secret",
     user_domain_name="Default",
     project_name="demo",
     project_domain_name="Default",
