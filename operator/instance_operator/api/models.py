@@ -498,6 +498,8 @@ class Phase(StrEnum):
     ERROR = "Error"
     DELETING = "Deleting"
     LOST = "Lost"
+    #: Nova cannot reach the server's cell (status UNKNOWN): nothing is changed until it can.
+    UNKNOWN = "Unknown"
 
 
 class PowerState(StrEnum):

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from instance_operator.api.models import ActionResult, ActionStatus, PowerPolicy
 from instance_operator.api.names import PREFIX, Action
-from instance_operator.controller.phases import is_busy, is_gone
+from instance_operator.controller.phases import is_busy, is_gone, is_unreachable
 
 #: Glance's limit on image names; a snapshot's image is called ``<serverName>-<token>``.
 MAX_IMAGE_NAME = 255
@@ -26,6 +26,9 @@ NOVA_ACTION_NAMES = {
     Action.HARD_REBOOT: "reboot",
     Action.SNAPSHOT: "createImage",
 }
+
+
+_UNKNOWN_WAIT = "Waiting for Nova to reach the server's cell again (status UNKNOWN)."
 
 
 class Step(StrEnum):
@@ -83,6 +86,8 @@ def plan(
         return Plan(action, token, Step.WAIT, "Waiting for the server to be created.")
     if is_gone(server.status):
         return Plan(action, token, Step.REFUSE, "The server no longer exists.")
+    if is_unreachable(server.status):
+        return Plan(action, token, Step.WAIT, _UNKNOWN_WAIT)
     if server.busy:
         what = server.task_state or server.status
         return Plan(action, token, Step.WAIT, f"Waiting for the server to finish {what}.")
@@ -121,6 +126,8 @@ def outcome(
         return None
     if server is None or is_gone(server.status):
         return ActionResult.FAILED, "The server disappeared while the action ran."
+    if is_unreachable(server.status):  # its cell is down: the outcome will show when it is back
+        return None
     if server.busy:  # a hard reboot of a server in ERROR keeps status ERROR while it runs
         return None
     if server.status == "ERROR":

@@ -48,6 +48,7 @@ _PHASE_REASONS = {
     Phase.ERROR: Reason.SERVER_ERROR,
     Phase.DELETING: Reason.DELETING,
     Phase.LOST: Reason.SERVER_LOST,
+    Phase.UNKNOWN: Reason.SERVER_UNKNOWN,
 }
 
 _PHASE_MESSAGES = {
@@ -59,6 +60,7 @@ _PHASE_MESSAGES = {
     Phase.ERROR: "The server is in ERROR.",
     Phase.DELETING: "The server is being deleted.",
     Phase.LOST: "The server no longer exists in OpenStack.",
+    Phase.UNKNOWN: "Nova cannot reach the server's cell: its state is unknown.",
 }
 
 

@@ -28,7 +28,7 @@ _PHASES = {
     "VERIFY_RESIZE": Phase.RESIZING,
     "REVERT_RESIZE": Phase.RESIZING,
     "ERROR": Phase.ERROR,
-    "UNKNOWN": Phase.ERROR,
+    "UNKNOWN": Phase.UNKNOWN,
     "DELETED": Phase.LOST,
     "SOFT_DELETED": Phase.LOST,
 }
@@ -74,6 +74,12 @@ def is_busy(status: str, task_state: str | None) -> bool:
 
 def is_gone(status: str) -> bool:
     return status in ("DELETED", "SOFT_DELETED")
+
+
+def is_unreachable(status: str) -> bool:
+    """Nova cannot reach the server's cell (a down cell, 2.69+) and shows it as ``UNKNOWN`` with
+    hardly any field: nothing may be sent to it, and nothing concluded from what is missing."""
+    return status == "UNKNOWN"
 
 
 def power_state_of(code: int | None) -> PowerState | None:

@@ -51,6 +51,7 @@ class Reason(StrEnum):
     # The server itself is in trouble.
     SERVER_ERROR = "ServerError"
     SERVER_LOST = "ServerLost"
+    SERVER_UNKNOWN = "ServerUnknown"
 
     # Event-only reasons: what happened to the server.
     CREATED = "Created"

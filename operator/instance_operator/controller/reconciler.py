@@ -40,7 +40,7 @@ from instance_operator.controller.errors import UserError, classify, retry_after
 from instance_operator.controller.kube import Kube
 from instance_operator.controller.logcontext import set_server
 from instance_operator.controller.observed import Observed
-from instance_operator.controller.phases import is_busy, is_gone, phase_of
+from instance_operator.controller.phases import is_busy, is_gone, is_unreachable, phase_of
 from instance_operator.controller.reasons import Reason
 from instance_operator.controller.registry import InstanceView, Registry
 from instance_operator.controller.resolver import Resolver
@@ -354,6 +354,10 @@ class Reconciler:
         server: Observed,
     ) -> None:
         name = spec.server_name or default_server_name(p.view)
+        if is_unreachable(server.status):
+            self._unreachable(p, server)
+            self._runner(actuator).run(p, server, power_policy=spec.power_state, server_name=name)
+            return
         if not is_busy(server.status, server.task_state) and server.status != "ERROR":
             changed = actuator.converge(p.ref, spec, server, name=name)
             if changed:
@@ -366,6 +370,28 @@ class Reconciler:
         self._runner(actuator).run(p, server, power_policy=spec.power_state, server_name=name)
         if p.called:
             watcher.hurry(HURRY)
+
+    def _unreachable(self, p: Pass, server: Observed) -> None:
+        """Nova cannot reach the server's cell. Nothing is sent to the server and nothing in the
+        spec is applied; the last known addresses, flavor and image stay in status, for Nova's
+        partial record lacks them. The watcher lists the scope in full while a server is in this
+        state, so the pass after the cell comes back converges whatever was asked meanwhile."""
+        if p.status.get("serverStatus") != server.status:
+            p.event(
+                "Warning",
+                Reason.SERVER_UNKNOWN,
+                f"Nova cannot reach the cell of server {server.id} (status UNKNOWN); the operator"
+                " changes nothing on it until Nova can, and then applies the spec.",
+            )
+        p.status["phase"] = Phase.UNKNOWN.value
+        p.status["serverStatus"] = server.status
+        p.status.pop("taskState", None)
+        p.problem = Problem(
+            Reason.SERVER_UNKNOWN,
+            f"Nova cannot reach the cell of server {server.id} (status UNKNOWN). The operator"
+            " changes nothing on the server until Nova can; spec changes and actions wait.",
+            transient=True,
+        )
 
     def _check_immutable(self, p: Pass) -> list[str]:
         """The immutable fields changed since the server was created (a Degraded problem)."""

@@ -11,6 +11,13 @@ changed; the controller decides what that means for its Instance.
 ``T`` comes from the servers' own ``updated`` stamps, never from this machine's clock, so clock skew
 between the operator and Nova cannot hide a change. Nova filters with ``>=``, so the newest
 server is seen again each poll; unchanged ones are dropped here.
+
+A server absent from a full listing is reported missing only when Nova confirms it (a 404 for
+``GET /servers/{id}``): real Nova's paging can skip a server (one moving between cells while the
+pages are read) or send a next link back to a page already read, and a live server reported
+missing would read as Lost. A listing cut short by such a link looks for no absence at all.
+While a server is ``UNKNOWN`` (its cell is down) every poll is a full listing: when the cell comes
+back its servers' ``updated`` stamps are old, so a change poll would never show them again.
 """
 
 from __future__ import annotations
@@ -23,10 +30,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from instance_operator.controller.observed import Observed
-from instance_operator.controller.phases import is_busy, is_gone
+from instance_operator.controller.phases import is_busy, is_gone, is_unreachable
 from instance_operator.openstack.cloud import Cloud
 from instance_operator.openstack.compute import servers
-from instance_operator.openstack.errors import OpenStackError
+from instance_operator.openstack.errors import NotFound, OpenStackError
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +129,7 @@ class ScopeWatcher:
     def _run(self) -> None:
         while not self._stopped.is_set():
             if self._active():
-                self._poll()
+                self.poll()
             self._wake.wait(self._interval())
             self._wake.clear()
 
@@ -138,19 +145,21 @@ class ScopeWatcher:
             )
         return self._timing.fast_poll_interval if transitioning else self._timing.poll_interval
 
-    def _poll(self) -> None:
+    def poll(self) -> None:
+        """One poll now: the thread loops on it (tests call it directly)."""
         started = time.monotonic()
         full = (
-            not self._synced.is_set() or started - self._last_full >= self._timing.resync_interval
+            not self._synced.is_set()
+            or started - self._last_full >= self._timing.resync_interval
+            or self._any_unreachable()
         )
         cloud = self._cloud()
         if cloud is None:
             return
         try:
             opts = None if full else servers.ListOpts(changes_since=self._since)
-            found = [
-                Observed.from_server(s, started) for s in servers.list_detail(cloud.compute, opts)
-            ]
+            listing = servers.list_detail(cloud.compute, opts)
+            found = [Observed.from_server(s, started) for s in listing]
         except OpenStackError as exc:
             log.warning("Polling servers of %s failed: %s", self.scope, exc)
             self._polled(PollStats(self.scope, full, time.monotonic() - started, 0, ok=False))
@@ -159,8 +168,17 @@ class ScopeWatcher:
         self._last_success = time.monotonic()
         if full:
             self._last_full = started
-            for server_id in self._vanished(found):
-                self._missing(server_id)
+            if listing.cut_short:
+                log.warning(
+                    "Nova's paging of the servers of %s led back to a page already read; not"
+                    " looking for deleted servers in this listing",
+                    self.scope,
+                )
+            else:
+                gone, reappeared = self._vanished(found, cloud, started)
+                changed += reappeared
+                for server_id in gone:
+                    self._missing(server_id)
             self._synced.set()
         for server in changed:
             self._changed(server)
@@ -183,13 +201,41 @@ class ScopeWatcher:
     def _remember(self, server: Observed) -> None:
         self._servers[server.id] = server
 
-    def _vanished(self, found: list[Observed]) -> list[str]:
-        """Forget servers a full listing no longer shows; report those not known to be deleted
-        (deleted and purged between two polls, or hidden from change polls)."""
+    def _any_unreachable(self) -> bool:
+        with self._lock:
+            return any(is_unreachable(s.status) for s in self._servers.values())
+
+    def _vanished(
+        self, found: list[Observed], cloud: Cloud, started: float
+    ) -> tuple[list[str], list[Observed]]:
+        """Servers a full listing no longer shows: those Nova confirms gone (404) are forgotten
+        and returned first (unless already known deleted: deleted and purged between two polls,
+        or hidden from change polls); those it still shows are absorbed and returned second, if
+        tracked. A server that cannot be asked about now is kept for the next listing."""
         present = {s.id for s in found}
         with self._lock:
             absent = [sid for sid in self._servers if sid not in present]
-            unexplained = [sid for sid in absent if not is_gone(self._servers[sid].status)]
-            for server_id in absent:
+            known_gone = [sid for sid in absent if is_gone(self._servers[sid].status)]
+            for server_id in known_gone:
                 del self._servers[server_id]
-        return unexplained
+        gone: list[str] = []
+        seen: list[Observed] = []
+        for server_id in absent:
+            if server_id in known_gone:
+                continue
+            try:
+                seen.append(Observed.from_server(servers.get(cloud.compute, server_id), started))
+            except NotFound:
+                with self._lock:
+                    self._servers.pop(server_id, None)
+                gone.append(server_id)
+            except OpenStackError as exc:
+                log.warning("Could not confirm that server %s is gone: %s", server_id, exc)
+        if seen:
+            log.info(
+                "%d server(s) of %s missing from the full listing are still there: %s",
+                len(seen),
+                self.scope,
+                ", ".join(s.id for s in seen),
+            )
+        return gone, self._absorb(seen)

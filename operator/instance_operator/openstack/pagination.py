@@ -8,9 +8,11 @@ keeps the metrics template stable. Pages are fetched only as the caller iterates
 Real Nova does not always page cleanly: servers still in BUILD (kept outside the cells) can
 show up on two pages or on none, and the next link can then point back to a marker already
 followed (seen on Nova 34 with ``tags`` and ``limit=1``). Items are therefore yielded once per
-ID, and a next link already followed ends the iteration instead of looping. A caller that must
-not miss a server being built lists without ``limit``: Nova then answers up to its
-``max_limit`` (1000) servers in one page.
+ID, and a next link already followed ends the iteration instead of looping; the iterator's
+``cut_short`` then says that the listing may be incomplete, so that a caller drawing conclusions
+from what is *absent* (the watcher's vanished servers) can refrain. A caller that must not miss a
+server being built lists without ``limit``: Nova then answers up to its ``max_limit`` (1000)
+servers in one page.
 """
 
 from __future__ import annotations
@@ -30,6 +32,65 @@ log = logging.getLogger(__name__)
 R = TypeVar("R", bound=Resource)
 
 
+class Pages(Iterator[R]):
+    """The items of a paged collection, fetched as the caller iterates."""
+
+    def __init__(
+        self,
+        client: ServiceClient,
+        route: Route,
+        *,
+        key: str,
+        model: type[R],
+        params: Params | None,
+        identity: str,
+    ) -> None:
+        #: The collection sent a next link back to a page already read: items may be missing.
+        self.cut_short = False
+        self._items = self._walk(
+            client, route, key=key, model=model, params=params, identity=identity
+        )
+
+    def __next__(self) -> R:
+        return next(self._items)
+
+    def _walk(
+        self,
+        client: ServiceClient,
+        route: Route,
+        *,
+        key: str,
+        model: type[R],
+        params: Params | None,
+        identity: str,
+    ) -> Iterator[R]:
+        query: list[tuple[str, str]] = list(
+            params.items() if isinstance(params, Mapping) else params or []
+        )
+        followed = {tuple(sorted(query))}
+        seen: set[str] = set()
+        while True:
+            page = client.get(route, params=query)
+            body = page.body if isinstance(page.body, Mapping) else {}
+            for raw in body.get(key) or []:
+                ident = raw.get(identity) if isinstance(raw, Mapping) else None
+                if ident is not None:
+                    if ident in seen:
+                        continue
+                    seen.add(ident)
+                yield model.parse(raw, page.request_id)
+            link = next_link(body, key)
+            if link is None:
+                return
+            query = parse_qsl(urlsplit(link).query, keep_blank_values=True)
+            marker = tuple(sorted(query))
+            if marker in followed:
+                log.debug("%s: next link %s was followed before; stopping", route.template, link)
+                self.cut_short = True
+                return
+            followed.add(marker)
+
+
 def paginate(
     client: ServiceClient,
     route: Route,
@@ -38,33 +99,10 @@ def paginate(
     model: type[R],
     params: Params | None = None,
     identity: str = "id",
-) -> Iterator[R]:
+) -> Pages[R]:
     """Every item of the collection ``key`` once (by its ``identity`` key), page by page; each
     knows its page's request ID."""
-    query: list[tuple[str, str]] = list(
-        params.items() if isinstance(params, Mapping) else params or []
-    )
-    followed = {tuple(sorted(query))}
-    seen: set[str] = set()
-    while True:
-        page = client.get(route, params=query)
-        body = page.body if isinstance(page.body, Mapping) else {}
-        for raw in body.get(key) or []:
-            ident = raw.get(identity) if isinstance(raw, Mapping) else None
-            if ident is not None:
-                if ident in seen:
-                    continue
-                seen.add(ident)
-            yield model.parse(raw, page.request_id)
-        link = next_link(body, key)
-        if link is None:
-            return
-        query = parse_qsl(urlsplit(link).query, keep_blank_values=True)
-        marker = tuple(sorted(query))
-        if marker in followed:
-            log.debug("%s: next link %s was followed before; stopping", route.template, link)
-            return
-        followed.add(marker)
+    return Pages(client, route, key=key, model=model, params=params, identity=identity)
 
 
 def next_link(body: Mapping[str, Any], key: str) -> str | None:

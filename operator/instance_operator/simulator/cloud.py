@@ -61,6 +61,7 @@ class Cloud:
             self.network.clear(now)
             self.images.clear(now)
             self.compute.clear()
+            self.parts.glitches.clear()
         self.faults.restore()
         self.counters.reset()
 

@@ -120,6 +120,22 @@ class ServerControl:
                 raise KeyError(server_id)
             cloud.compute.fail(server, message, now)
 
+    def glitch_paging(self, kind: str) -> None:
+        """Queue a paging fault for the next server-list page asked for with a marker
+        (``duplicate``, ``skip`` or ``loop``; see ``compute.paging.PagingGlitches``)."""
+        self._cloud.parts.glitches.queue(kind)
+
+    def cell_down(self, server_id: str, down: bool = True) -> None:
+        """Make the server's cell unreachable (``down``) or reachable again: while down, Nova
+        shows it with status UNKNOWN and little else. ``KeyError`` if unknown or deleted."""
+        cloud = self._cloud
+        with cloud.lock:
+            cloud.advance(time.time())
+            server = cloud.compute.servers.get(server_id)
+            if server is None or server.deleted:
+                raise KeyError(server_id)
+            server.cell_down = down
+
     def create(
         self,
         count: int = 1,

@@ -88,6 +88,12 @@ class RemoteServers(_Control):
     def fail(self, server_id: str, *, message: str) -> None:
         self._call("POST", f"/servers/{server_id}/error", {"message": message})
 
+    def glitch_paging(self, kind: str) -> None:
+        self._call("POST", "/paging-glitches", {"kind": kind})
+
+    def cell_down(self, server_id: str, down: bool = True) -> None:
+        self._call("PUT", f"/servers/{server_id}/cell", {"down": down})
+
     def create(self, count: int = 1, **options: Any) -> builtins.list[str]:
         ids: builtins.list[str] = self._call("POST", "/servers", {"count": count, **options})["ids"]
         return ids

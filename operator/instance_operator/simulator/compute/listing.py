@@ -15,7 +15,7 @@ from collections.abc import Callable
 from instance_operator.simulator.compute.lifecycle import Compute
 from instance_operator.simulator.compute.list_query import reject_unknown
 from instance_operator.simulator.compute.model import Server
-from instance_operator.simulator.compute.paging import next_links, page_limit
+from instance_operator.simulator.compute.paging import PagingGlitches, next_links, page_limit
 from instance_operator.simulator.compute.views import Links, ServerView
 from instance_operator.simulator.errors import ApiError
 from instance_operator.simulator.http.api import ApiRequest, ApiResponse, ok
@@ -66,9 +66,10 @@ def _tag_checks(req: ApiRequest) -> list[Check]:
 
 
 class ServerLister:
-    def __init__(self, compute: Compute, view: ServerView) -> None:
+    def __init__(self, compute: Compute, view: ServerView, glitches: PagingGlitches) -> None:
         self._compute = compute
         self._view = view
+        self._glitches = glitches
 
     def _scope(self, req: ApiRequest, detail: bool) -> list[Check]:
         token = req.auth
@@ -89,7 +90,7 @@ class ServerLister:
         own = token.project_id
         return [lambda s: s.project_id == own]
 
-    def _checks(self, req: ApiRequest, detail: bool) -> tuple[list[Check], bool]:
+    def _checks(self, req: ApiRequest) -> tuple[list[Check], bool]:
         """The filters, and whether deleted servers are listed too.
 
         Nova's query schema runs first: bad values, then unknown names, then the API's checks.
@@ -97,7 +98,7 @@ class ServerLister:
         since = _time(req, "changes-since")
         before = _time(req, "changes-before") if req.at_least(2, 66) else None
         reject_unknown(req)
-        checks = self._scope(req, detail)
+        checks: list[Check] = []
         if since is not None and before is not None and before < since:
             raise ApiError(
                 400, "The value of changes-since must be less than or equal to changes-before."
@@ -123,23 +124,34 @@ class ServerLister:
 
     def list(self, req: ApiRequest, detail: bool) -> ApiResponse:
         limit = page_limit(req)
-        checks, with_deleted = self._checks(req, detail)
+        checks, with_deleted = self._checks(req)
+        scope = self._scope(req, detail)
         order = self._compute.order
         start = len(order) - 1
         marker = req.query.get("marker")
+        glitch = self._glitches.take() if marker is not None else None
         if marker is not None:
             position = self._compute.position.get(marker)
             if position is None:
                 raise ApiError(400, f"marker [{marker}] not found")
-            start = position - 1
+            start = position if glitch == "duplicate" else position - 1
         page: list[Server] = []
+        skip = glitch == "skip"
         for index in range(start, -1, -1):
             if len(page) >= limit:
                 break
             server = order[index]
             if server.deleted and not with_deleted:
                 continue
-            if all(check(server) for check in checks):
+            if server.cell_down and not req.at_least(2, 69):
+                continue  # Nova skips down cells before 2.69
+            if not all(check(server) for check in scope):
+                continue
+            # A down cell's servers cannot be filtered: Nova adds them as they are.
+            if server.cell_down or all(check(server) for check in checks):
+                if skip:
+                    skip = False
+                    continue
                 page.append(server)
         links = Links.of(req)
         if detail:
@@ -148,7 +160,8 @@ class ServerLister:
             servers = [self._view.basic(s, links) for s in page]
         body: dict[str, object] = {"servers": servers}
         collection = f"{links.api}/servers/detail" if detail else f"{links.api}/servers"
-        more = next_links(req, collection, page, page[-1].id if page else None, limit)
+        last = marker if glitch == "loop" else (page[-1].id if page else None)
+        more = next_links(req, collection, page, last, limit)
         if more:
             body["servers_links"] = more
         return ok(body)

@@ -116,6 +116,9 @@ class Server:
     terminated_at: float | None = None
     fault: Fault | None = None
     deleted: bool = False
+    #: Its cell's database is unreachable: the API shows only what the API database knows
+    #: (status UNKNOWN, from 2.69) or, before 2.69, leaves it out of listings.
+    cell_down: bool = False
     #: Bumped when an operation starts; steps scheduled by an older operation then do nothing.
     epoch: int = 0
     actions: list[InstanceAction] = field(default_factory=list)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from instance_operator.simulator.compute.keypairs import Keypair
 from instance_operator.simulator.compute.lifecycle import Compute
 from instance_operator.simulator.compute.model import Server
+from instance_operator.simulator.compute.paging import PagingGlitches
 from instance_operator.simulator.compute.plans import Caller
 from instance_operator.simulator.compute.views import ServerView
 from instance_operator.simulator.config import SimulatorConfig
@@ -25,6 +26,7 @@ class ComputeParts:
     keypairs: list[Keypair]
     faults: Faults
     view: ServerView
+    glitches: PagingGlitches = field(default_factory=PagingGlitches)
 
     @staticmethod
     def caller(req: ApiRequest) -> Caller:

@@ -44,7 +44,7 @@ class ServersApi:
     def __init__(self, parts: ComputeParts) -> None:
         self._parts = parts
         self._parser = CreateParser(parts.config, parts.network, parts.images, parts.keypairs)
-        self._lister = ServerLister(parts.compute, parts.view)
+        self._lister = ServerLister(parts.compute, parts.view, parts.glitches)
 
     def register(self, router: Router) -> None:
         router.add_compute("GET", "/servers", self.index)

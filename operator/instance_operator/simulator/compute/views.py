@@ -59,6 +59,8 @@ class ServerView:
         self._images = images
 
     def basic(self, server: Server, links: Links) -> dict[str, Any]:
+        if server.cell_down:
+            return {"id": server.id, "links": links.pair("servers", server.id), "status": "UNKNOWN"}
         return {"id": server.id, "links": links.pair("servers", server.id), "name": server.name}
 
     def addresses(self, server: Server, extended: bool = True) -> dict[str, list[dict[str, Any]]]:
@@ -118,6 +120,8 @@ class ServerView:
         """The detailed view of show and list; ``single`` is a show/update answer (with
         ``server_groups`` from 2.71). ``full=False`` is the shorter answer of an update before
         2.75, which leaves out the extension attributes."""
+        if server.cell_down:
+            return self._down_cell(server, req, links, single=single)
         token = req.auth
         admin = token.is_admin and full
         status = server.status
@@ -153,6 +157,28 @@ class ServerView:
         if full:
             self._extensions(view, server, req, admin)
         self._microversioned(view, server, req, admin=admin, single=single, full=full)
+        return view
+
+    def _down_cell(
+        self, server: Server, req: ApiRequest, links: Links, *, single: bool
+    ) -> dict[str, Any]:
+        """What Nova answers (2.69+) for a server whose cell is down: a list shows the few fields
+        the API database holds; a show adds the flavor and image from the request spec."""
+        view: dict[str, Any] = {
+            "created": isotime(server.created),
+            "id": server.id,
+            "links": links.pair("servers", server.id),
+            "status": "UNKNOWN",
+            "tenant_id": server.project_id,
+        }
+        if single:
+            view["user_id"] = server.user_id
+            view["flavor"] = self._flavor(server.flavor, req, links)
+            view["image"] = self._image(server, req, links)
+            view["OS-EXT-AZ:availability_zone"] = "UNKNOWN"
+            view["OS-EXT-STS:power_state"] = 0
+            if req.at_least(2, 71):
+                view["server_groups"] = []
         return view
 
     @staticmethod

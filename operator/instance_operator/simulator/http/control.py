@@ -12,6 +12,8 @@
     GET    /_sim/servers/{id}        one server (404 if unknown)
     DELETE /_sim/servers/{id}        delete it out of band
     POST   /_sim/servers/{id}/error  its host failed: ERROR with {"message": "..."} as the fault
+    PUT    /_sim/servers/{id}/cell   its cell goes down or comes back: {"down": true|false}
+    POST   /_sim/paging-glitches     a paging fault for the next marker page: {"kind": "skip"}
     DELETE /_sim/tokens              revoke every token
     POST   /_sim/reset               back to the seeded cloud
 
@@ -27,7 +29,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from instance_operator.simulator.controls import Controls
+from instance_operator.simulator.controls import Controls, ServerControl
 from instance_operator.simulator.faults import FaultSettings
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
@@ -54,6 +56,36 @@ async def _object(request: web.Request) -> dict[str, Any]:
             content_type="application/json",
         )
     return body
+
+
+def _cell_handler(servers: ServerControl) -> Handler:
+    async def set_cell(request: web.Request) -> web.Response:
+        body = await _object(request)
+        down = body.get("down")
+        if set(body) != {"down"} or not isinstance(down, bool):
+            return _error(400, 'the body must be {"down": true} or {"down": false}')
+        try:
+            servers.cell_down(request.match_info["server_id"], down)
+        except KeyError:
+            return _error(404, "no such server")
+        return web.Response(status=204)
+
+    return set_cell
+
+
+def _glitch_handler(servers: ServerControl) -> Handler:
+    async def glitch(request: web.Request) -> web.Response:
+        body = await _object(request)
+        kind = body.get("kind")
+        if set(body) != {"kind"} or not isinstance(kind, str):
+            return _error(400, 'the body must be {"kind": "duplicate" | "skip" | "loop"}')
+        try:
+            servers.glitch_paging(kind)
+        except ValueError as exc:
+            return _error(400, str(exc))
+        return web.Response(status=204)
+
+    return glitch
 
 
 def register_control(
@@ -154,6 +186,8 @@ def register_control(
         ("GET", "/_sim/servers/{server_id}", get_server),
         ("DELETE", "/_sim/servers/{server_id}", delete_server),
         ("POST", "/_sim/servers/{server_id}/error", fail_server),
+        ("PUT", "/_sim/servers/{server_id}/cell", _cell_handler(servers)),
+        ("POST", "/_sim/paging-glitches", _glitch_handler(servers)),
         ("DELETE", "/_sim/tokens", delete_tokens),
         ("POST", "/_sim/reset", reset),
     ]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import builtins
 import re
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Literal
 
@@ -20,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from instance_operator.openstack.compute.servers import urls
 from instance_operator.openstack.compute.servers.results import CreatedServer, Server
-from instance_operator.openstack.pagination import paginate
+from instance_operator.openstack.pagination import Pages, paginate
 from instance_operator.openstack.resource import Accepted
 from instance_operator.openstack.service import ServiceClient, accepted
 
@@ -188,7 +187,7 @@ def get(client: ServiceClient, server_id: str) -> Server:
     return Server.parse(response.object("server"), response.request_id)
 
 
-def list_detail(client: ServiceClient, opts: ListOpts | None = None) -> Iterator[Server]:
+def list_detail(client: ServiceClient, opts: ListOpts | None = None) -> Pages[Server]:
     """Servers with details, fetched page by page as the caller iterates."""
     params = (opts or ListOpts()).to_params()
     return paginate(client, urls.detail(), key="servers", model=Server, params=params)
