@@ -80,6 +80,22 @@ def test_busy_or_missing_server_waits() -> None:
     assert step(Action.STOP, "t", ServerFacts("ACTIVE", "rebooting")) is Step.WAIT
 
 
+def test_a_server_whose_cell_is_down_is_waited_for_not_called_or_judged() -> None:
+    unknown = ServerFacts("UNKNOWN", None)
+    for action in Action:
+        result = plan(
+            action,
+            "t",
+            record=None,
+            power_policy=PowerPolicy.MANUAL,
+            server=unknown,
+            server_name="w",
+        )
+        assert result.step is Step.WAIT, action
+        assert "UNKNOWN" in result.message
+        assert outcome(action, unknown) is None, action
+
+
 @pytest.mark.parametrize(
     ("action", "token", "power", "server", "server_name", "says"),
     [

@@ -24,6 +24,7 @@ from instance_operator.controller.phases import is_busy, phase_of, power_state_o
         ("VERIFY_RESIZE", None, Phase.RESIZING),
         ("ERROR", None, Phase.ERROR),
         ("DELETED", None, Phase.LOST),
+        ("UNKNOWN", None, Phase.UNKNOWN),
         ("PAUSED", None, Phase.STOPPED),
         ("SOMETHING_NEW", None, Phase.ERROR),
     ],
