@@ -29,7 +29,8 @@ LABEL org.opencontainers.image.title="instance-operator" \
       org.opencontainers.image.description="A Kubernetes operator that runs OpenStack servers as Instance resources" \
       org.opencontainers.image.source="https://github.com/instance-operator/instance-operator" \
       org.opencontainers.image.licenses="Apache-2.0" \
-      org.opencontainers.image.version="0.1.0"
+      org.opencontainers.image.version="0.1.0" \
+      io.instance-operator.sbom="instance-operator-0.1.0.cdx.json"
 
 # Nothing is written at run time: no bytecode, unbuffered logs, HOME on the /tmp that the Helm
 # chart mounts as an emptyDir beside a read-only root file system.

@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo lint typecheck test test-cloud chart bench bench-simulator chaos crds clean
+.PHONY: install demo lint typecheck test test-cloud chart bench bench-simulator chaos crds image clean
 
 install: $(STAMP)
 
@@ -59,6 +59,11 @@ chaos: install
 chart: install
 	bash scripts/check-chart.sh
 	bash scripts/check-dockerfile.sh
+
+# The operator image from the Dockerfile (docker, or buildah and podman where no Docker engine runs),
+# its CycloneDX SBOM in build/image/, and one JSON line: reference, digest, size, build seconds.
+image: install
+	bash scripts/build-image.sh
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info operator/*.egg-info
