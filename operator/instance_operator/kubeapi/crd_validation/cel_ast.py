@@ -1,0 +1,210 @@
+"""CEL source to a small expression tree, in the shape cel-go's checker works on.
+
+cel-python (``celpy``) parses; its Lark tree follows the grammar's precedence levels, so it is
+folded here into calls (operators become ``_==_``, ``_&&_``, ``!_`` ... as in cel-go), field
+selections, ``has()`` tests and the comprehension macros (``all``, ``exists``, ``exists_one``,
+``filter``, ``map``). Each node keeps its source offset for error positions.
+"""
+
+from __future__ import annotations
+
+import ast as python_ast
+from dataclasses import dataclass, field
+
+from celpy.celparser import CELParseError, CELParser
+from lark import Token, Tree
+
+MACROS = frozenset({"all", "exists", "exists_one", "filter", "map"})
+
+
+class CelSyntaxError(Exception):
+    """A rule that does not parse; ``column`` is 1-based like cel-go's."""
+
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+@dataclass
+class Node:
+    offset: int
+
+
+@dataclass
+class Literal(Node):
+    kind: str  # int, uint, double, string, bytes, bool, null
+    size: int = 1
+
+
+@dataclass
+class Ident(Node):
+    name: str
+
+
+@dataclass
+class Select(Node):
+    operand: Node
+    name: str
+    test_only: bool = False
+
+
+@dataclass
+class Call(Node):
+    function: str
+    args: list[Node]
+    target: Node | None = None
+
+
+@dataclass
+class ListLiteral(Node):
+    items: list[Node] = field(default_factory=list)
+
+
+@dataclass
+class MapLiteral(Node):
+    entries: list[tuple[Node, Node]] = field(default_factory=list)
+
+
+@dataclass
+class Comprehension(Node):
+    macro: str
+    range: Node
+    variable: str
+    body: Node | None  # None for a malformed macro call
+
+
+_BINARY = {
+    "relation_lt": "_<_",
+    "relation_le": "_<=_",
+    "relation_gt": "_>_",
+    "relation_ge": "_>=_",
+    "relation_eq": "_==_",
+    "relation_ne": "_!=_",
+    "relation_in": "@in",
+    "addition_add": "_+_",
+    "addition_sub": "_-_",
+    "multiplication_mul": "_*_",
+    "multiplication_div": "_/_",
+    "multiplication_mod": "_%_",
+}
+
+_parser = CELParser()
+
+
+def parse(source: str) -> Node:
+    try:
+        tree = _parser.parse(source)
+    except CELParseError as error:
+        line = getattr(error, "line", None) or 1
+        column = getattr(error, "column", None) or 1
+        raise CelSyntaxError("Syntax error: " + _first_line(error), line, column) from None
+    return _fold(tree)
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error.args[0]) if error.args else "mismatched input"
+    return text.splitlines()[0].strip() or "mismatched input"
+
+
+def _offset(item: Tree[Token] | Token) -> int:
+    if isinstance(item, Token):
+        return item.start_pos or 0
+    return getattr(item.meta, "start_pos", 0) or 0
+
+
+def _fold(tree: Tree[Token] | Token) -> Node:  # noqa: PLR0912 (one branch per grammar rule)
+    assert isinstance(tree, Tree)
+    rule = str(tree.data)
+    kids = tree.children
+    if rule == "expr":
+        if len(kids) == 1:
+            return _fold(kids[0])
+        return Call(_offset(tree), "_?_:_", [_fold(k) for k in kids])
+    if rule in ("conditionalor", "conditionaland"):
+        if len(kids) == 1:
+            return _fold(kids[0])
+        function = "_||_" if rule == "conditionalor" else "_&&_"
+        return Call(_offset(kids[1]), function, [_fold(kids[0]), _fold(kids[1])])
+    if rule in ("relation", "addition", "multiplication"):
+        if len(kids) == 1:
+            return _fold(kids[0])
+        operator = kids[0]
+        assert isinstance(operator, Tree)
+        left = _fold(operator.children[0])
+        return Call(_offset(kids[1]), _BINARY[str(operator.data)], [left, _fold(kids[1])])
+    if rule == "unary":
+        if len(kids) == 1:
+            return _fold(kids[0])
+        operator = kids[0]
+        assert isinstance(operator, Tree)
+        function = "!_" if operator.data == "unary_not" else "-_"
+        return Call(_offset(tree), function, [_fold(kids[1])])
+    if rule in ("member", "primary", "paren_expr"):
+        return _fold(kids[0])
+    if rule == "member_dot":
+        return Select(_offset(kids[1]) - 1, _fold(kids[0]), str(kids[1]))
+    if rule == "member_dot_arg":
+        method = str(kids[1])
+        args = _exprs(kids[2]) if len(kids) > 2 else []
+        target = _fold(kids[0])
+        if method in MACROS and args and isinstance(args[0], Ident):
+            body = args[1] if len(args) == 2 else None
+            return Comprehension(_offset(kids[1]) - 1, method, target, args[0].name, body)
+        return Call(_offset(kids[1]) - 1, method, args, target)
+    if rule == "member_index":
+        return Call(_offset(kids[1]), "_[_]", [_fold(kids[0]), _fold(kids[1])])
+    if rule == "ident":
+        return Ident(_offset(kids[0]), str(kids[0]))
+    if rule == "ident_arg":
+        function = str(kids[0])
+        args = _exprs(kids[1]) if len(kids) > 1 else []
+        if function == "has" and len(args) == 1 and isinstance(args[0], Select):
+            return Select(_offset(kids[0]), args[0].operand, args[0].name, test_only=True)
+        return Call(_offset(kids[0]), function, args)
+    if rule == "list_lit":
+        return ListLiteral(_offset(tree), _exprs(kids[0]) if kids else [])
+    if rule == "map_lit":
+        values = _exprs(kids[0]) if kids else []
+        return MapLiteral(_offset(tree), list(zip(values[::2], values[1::2], strict=True)))
+    if rule == "literal":
+        return _literal(kids[0])
+    # dot_ident, dot_ident_arg, member_object: message types, which CRD rules never have.
+    return Call(_offset(tree), rule, [])
+
+
+def _exprs(tree: Tree[Token] | Token) -> list[Node]:
+    assert isinstance(tree, Tree)
+    return [_fold(k) for k in tree.children]
+
+
+def _literal(token: Tree[Token] | Token) -> Literal:
+    assert isinstance(token, Token)
+    offset = _offset(token)
+    kind = {
+        "INT_LIT": "int",
+        "UINT_LIT": "uint",
+        "FLOAT_LIT": "double",
+        "STRING_LIT": "string",
+        "MLSTRING_LIT": "string",
+        "BYTES_LIT": "bytes",
+        "BOOL_LIT": "bool",
+        "NULL_LIT": "null",
+    }[token.type]
+    if kind in ("string", "bytes"):
+        return Literal(offset, kind, len(_unquote(str(token))))
+    return Literal(offset, kind)
+
+
+def _unquote(text: str) -> str:
+    """The literal's value, for its length: cel-go sizes a constant string by its characters."""
+    raw = text[0] in "rR" or text[:2].lower() in ("br", "rb")
+    body = text.lstrip("bBrR")
+    quote = body[:3] if body[:3] in ('"""', "'''") else body[0]
+    body = body[len(quote) : -len(quote)]
+    if raw:
+        return body
+    try:
+        return str(python_ast.literal_eval(quote + body + quote))
+    except (ValueError, SyntaxError):
+        return body
