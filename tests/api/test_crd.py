@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_chart_ships_the_checked_in_crd() -> None:
     chart_copy = ROOT / "charts" / "instance-operator" / "crds" / "instance.yaml"
-    assert chart_copy.read_text() == (ROOT / "crds" / "instance.yaml").read_text(), "run `make crds`"
+    assert chart_copy.read_text() == (ROOT / "crds" / "instance.yaml").read_text(), (
+        "run `make crds`"
+    )
 
 
 def test_cli_prints_the_checked_in_crd() -> None:

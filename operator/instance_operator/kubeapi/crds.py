@@ -6,10 +6,10 @@ import copy
 import re
 from typing import Any
 
-import jsonschema
-
 from instance_operator.kubeapi import errors
 from instance_operator.kubeapi.crd_validation import validate_schemas
+from instance_operator.kubeapi.crd_validation.fields import Path
+from instance_operator.kubeapi.crd_validation.shape import misshapen
 from instance_operator.kubeapi.metadata import now
 from instance_operator.kubeapi.resources import ResourceType
 from instance_operator.kubeapi.schema import StructuralSchema
@@ -21,8 +21,8 @@ _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 def check(crd: dict[str, Any]) -> None:
     """Reject the CRDs a real API server rejects: names, versions, and every schema rule of
     :mod:`instance_operator.kubeapi.crd_validation` (structural schema, extensions, list types,
-    defaults, CEL compilation and cost). A schema that is not even a JSON schema is refused
-    before those rules run."""
+    defaults, CEL compilation and cost). A schema that does not decode is refused before those
+    rules run."""
     name = crd["metadata"]["name"]
     spec = crd.get("spec") or {}
     names = spec.get("names") or {}
@@ -59,20 +59,21 @@ def check(crd: dict[str, Any]) -> None:
 
 
 def _schema_causes(versions: list[dict[str, Any]], spec: dict[str, Any]) -> list[dict[str, str]]:
-    """A schema that is not even a JSON schema cannot be walked: refuse it first."""
+    """A schema that does not decode cannot be walked: refuse it first."""
     causes = []
     for index, version in enumerate(versions):
         schema = (version.get("schema") or {}).get("openAPIV3Schema")
         if schema is None:
             continue
-        try:
-            jsonschema.Draft4Validator.check_schema(schema)
-        except jsonschema.SchemaError as error:
+        where = Path(f"spec.versions[{index}].schema.openAPIV3Schema")
+        found = misshapen(schema, where)
+        if found is not None:
+            field, detail = found
             causes.append(
                 {
                     "reason": "FieldValueInvalid",
-                    "message": f"Invalid value: {error.message}",
-                    "field": f"spec.versions[{index}].schema.openAPIV3Schema",
+                    "message": f"Invalid value: {detail}",
+                    "field": str(field),
                 }
             )
     if causes or not versions:

@@ -99,7 +99,7 @@ def parse(source: str) -> Node:
         line = getattr(error, "line", None) or 1
         column = getattr(error, "column", None) or 1
         raise CelSyntaxError("Syntax error: " + _first_line(error), line, column) from None
-    return _fold(tree)
+    return _Folder(source).fold(tree)
 
 
 def _first_line(error: Exception) -> str:
@@ -113,69 +113,79 @@ def _offset(item: Tree[Token] | Token) -> int:
     return getattr(item.meta, "start_pos", 0) or 0
 
 
-def _fold(tree: Tree[Token] | Token) -> Node:  # noqa: PLR0912 (one branch per grammar rule)
-    assert isinstance(tree, Tree)
-    rule = str(tree.data)
-    kids = tree.children
-    if rule == "expr":
-        if len(kids) == 1:
-            return _fold(kids[0])
-        return Call(_offset(tree), "_?_:_", [_fold(k) for k in kids])
-    if rule in ("conditionalor", "conditionaland"):
-        if len(kids) == 1:
-            return _fold(kids[0])
-        function = "_||_" if rule == "conditionalor" else "_&&_"
-        return Call(_offset(kids[1]), function, [_fold(kids[0]), _fold(kids[1])])
-    if rule in ("relation", "addition", "multiplication"):
-        if len(kids) == 1:
-            return _fold(kids[0])
-        operator = kids[0]
-        assert isinstance(operator, Tree)
-        left = _fold(operator.children[0])
-        return Call(_offset(kids[1]), _BINARY[str(operator.data)], [left, _fold(kids[1])])
-    if rule == "unary":
-        if len(kids) == 1:
-            return _fold(kids[0])
-        operator = kids[0]
-        assert isinstance(operator, Tree)
-        function = "!_" if operator.data == "unary_not" else "-_"
-        return Call(_offset(tree), function, [_fold(kids[1])])
-    if rule in ("member", "primary", "paren_expr"):
-        return _fold(kids[0])
-    if rule == "member_dot":
-        return Select(_offset(kids[1]) - 1, _fold(kids[0]), str(kids[1]))
-    if rule == "member_dot_arg":
-        method = str(kids[1])
-        args = _exprs(kids[2]) if len(kids) > 2 else []
-        target = _fold(kids[0])
-        if method in MACROS and args and isinstance(args[0], Ident):
-            body = args[1] if len(args) == 2 else None
-            return Comprehension(_offset(kids[1]) - 1, method, target, args[0].name, body)
-        return Call(_offset(kids[1]) - 1, method, args, target)
-    if rule == "member_index":
-        return Call(_offset(kids[1]), "_[_]", [_fold(kids[0]), _fold(kids[1])])
-    if rule == "ident":
-        return Ident(_offset(kids[0]), str(kids[0]))
-    if rule == "ident_arg":
-        function = str(kids[0])
-        args = _exprs(kids[1]) if len(kids) > 1 else []
-        if function == "has" and len(args) == 1 and isinstance(args[0], Select):
-            return Select(_offset(kids[0]), args[0].operand, args[0].name, test_only=True)
-        return Call(_offset(kids[0]), function, args)
-    if rule == "list_lit":
-        return ListLiteral(_offset(tree), _exprs(kids[0]) if kids else [])
-    if rule == "map_lit":
-        values = _exprs(kids[0]) if kids else []
-        return MapLiteral(_offset(tree), list(zip(values[::2], values[1::2], strict=True)))
-    if rule == "literal":
-        return _literal(kids[0])
-    # dot_ident, dot_ident_arg, member_object: message types, which CRD rules never have.
-    return Call(_offset(tree), rule, [])
+class _Folder:
+    """Folds one rule's parse tree; knows the source for the positions Lark does not keep."""
 
+    def __init__(self, source: str) -> None:
+        self.source = source
 
-def _exprs(tree: Tree[Token] | Token) -> list[Node]:
-    assert isinstance(tree, Tree)
-    return [_fold(k) for k in tree.children]
+    def open_paren(self, name: Tree[Token] | Token) -> int:
+        """cel-go places a call at its ``(``."""
+        assert isinstance(name, Token)
+        return self.source.index("(", name.end_pos or 0)
+
+    def fold(self, tree: Tree[Token] | Token) -> Node:  # noqa: PLR0912 (one branch per grammar rule)
+        assert isinstance(tree, Tree)
+        rule = str(tree.data)
+        kids = tree.children
+        if rule == "expr":
+            if len(kids) == 1:
+                return self.fold(kids[0])
+            return Call(_offset(tree), "_?_:_", [self.fold(k) for k in kids])
+        if rule in ("conditionalor", "conditionaland"):
+            if len(kids) == 1:
+                return self.fold(kids[0])
+            function = "_||_" if rule == "conditionalor" else "_&&_"
+            return Call(_offset(kids[1]), function, [self.fold(kids[0]), self.fold(kids[1])])
+        if rule in ("relation", "addition", "multiplication"):
+            if len(kids) == 1:
+                return self.fold(kids[0])
+            operator = kids[0]
+            assert isinstance(operator, Tree)
+            left = self.fold(operator.children[0])
+            return Call(_offset(kids[1]), _BINARY[str(operator.data)], [left, self.fold(kids[1])])
+        if rule == "unary":
+            if len(kids) == 1:
+                return self.fold(kids[0])
+            operator = kids[0]
+            assert isinstance(operator, Tree)
+            function = "!_" if operator.data == "unary_not" else "-_"
+            return Call(_offset(tree), function, [self.fold(kids[1])])
+        if rule in ("member", "primary", "paren_expr"):
+            return self.fold(kids[0])
+        if rule == "member_dot":
+            return Select(_offset(kids[1]) - 1, self.fold(kids[0]), str(kids[1]))
+        if rule == "member_dot_arg":
+            method = str(kids[1])
+            args = self.exprs(kids[2]) if len(kids) > 2 else []
+            target = self.fold(kids[0])
+            if method in MACROS and args and isinstance(args[0], Ident):
+                body = args[1] if len(args) == 2 else None
+                return Comprehension(self.open_paren(kids[1]), method, target, args[0].name, body)
+            return Call(self.open_paren(kids[1]), method, args, target)
+        if rule == "member_index":
+            return Call(_offset(kids[1]), "_[_]", [self.fold(kids[0]), self.fold(kids[1])])
+        if rule == "ident":
+            return Ident(_offset(kids[0]), str(kids[0]))
+        if rule == "ident_arg":
+            function = str(kids[0])
+            args = self.exprs(kids[1]) if len(kids) > 1 else []
+            if function == "has" and len(args) == 1 and isinstance(args[0], Select):
+                return Select(_offset(kids[0]), args[0].operand, args[0].name, test_only=True)
+            return Call(self.open_paren(kids[0]), function, args)
+        if rule == "list_lit":
+            return ListLiteral(_offset(tree), self.exprs(kids[0]) if kids else [])
+        if rule == "map_lit":
+            values = self.exprs(kids[0]) if kids else []
+            return MapLiteral(_offset(tree), list(zip(values[::2], values[1::2], strict=True)))
+        if rule == "literal":
+            return _literal(kids[0])
+        # dot_ident, dot_ident_arg, member_object: message types, which CRD rules never have.
+        return Call(_offset(tree), rule, [])
+
+    def exprs(self, tree: Tree[Token] | Token) -> list[Node]:
+        assert isinstance(tree, Tree)
+        return [self.fold(k) for k in tree.children]
 
 
 def _literal(token: Tree[Token] | Token) -> Literal:
