@@ -140,7 +140,9 @@ class Checker:
             )
         if node.test_only:
             return Result(_BOOL, add(operand.cost, 1))
-        return Result(found.type, add(operand.cost, 1), found.size)
+        # Selecting costs 1 on objects and maps, nothing on dyn values.
+        step = 0 if kind == "dyn" else 1
+        return Result(found.type, add(operand.cost, step), found.size)
 
     def _comprehension(self, node: ast.Comprehension) -> Result:
         if node.body is None:
@@ -252,7 +254,9 @@ class Checker:
             source = args[0]
             if fn in ("bytes", "string") and source.type.kind in ("string", "bytes"):
                 size = self.size(source)
-                return Result(DeclType(fn), add(arg_cost, factor(size, STRING_TRAVERSAL)), size)
+                # A character is up to 4 bytes in UTF-8.
+                result = min(size * 4, UNBOUNDED) if fn == "bytes" else size
+                return Result(DeclType(fn), add(arg_cost, factor(size, STRING_TRAVERSAL)), result)
             return Result(DeclType(_CONVERSIONS[fn]), add(arg_cost, 1))
         return Result(DYN, add(arg_cost, 1))
 
