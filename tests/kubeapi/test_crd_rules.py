@@ -677,3 +677,108 @@ def test_the_crds_we_ship_and_install_pass(crd: dict[str, Any], tmp_path: Path) 
             client.ApiextensionsV1Api(api_client).create_custom_resource_definition(crd)
         finally:
             api_client.close()
+
+
+def test_a_message_expression_must_be_a_string(extensions: client.ApiextensionsV1Api) -> None:
+    rule = {"rule": "self.size > 0", "messageExpression": "self.size"}
+    status = refused(
+        extensions,
+        gadget_crd({**obj(size={"type": "integer"}), "x-kubernetes-validations": [rule]}),
+    )
+    assert causes(status) == [
+        (
+            f"{SPEC}.x-kubernetes-validations[0].messageExpression",
+            'Invalid value: apiextensions.ValidationRule{Rule:"self.size > 0", Message:"",'
+            ' MessageExpression:"self.size", Reason:(*apiextensions.FieldValueErrorReason)(nil),'
+            ' FieldPath:"", OptionalOldSelf:(*bool)(nil)}: messageExpression must evaluate to a string',
+        )
+    ]
+
+
+def test_optional_old_self_needs_old_self(extensions: client.ApiextensionsV1Api) -> None:
+    rule = {"rule": "self.size > 0", "optionalOldSelf": True}
+    status = refused(
+        extensions,
+        gadget_crd({**obj(size={"type": "integer"}), "x-kubernetes-validations": [rule]}),
+    )
+    assert causes(status) == [
+        (
+            f"{SPEC}.x-kubernetes-validations[0].optionalOldSelf",
+            "Invalid value: true: may not be set if oldSelf is not used in rule",
+        )
+    ]
+
+
+def test_with_a_status_subresource_the_root_keeps_to_the_status_keywords(
+    extensions: client.ApiextensionsV1Api,
+) -> None:
+    crd = gadget_crd(obj(size={"type": "integer"}))
+    crd["spec"]["versions"][0]["subresources"] = {"status": {}}
+    schema_of(crd)["maxProperties"] = 5
+    status = refused(extensions, crd)
+    ((field, message),) = causes(status)
+    assert field == ROOT_PATH
+    assert message.endswith(
+        "fields are allowed at the root of the schema if the status subresource is enabled"
+    )
+
+
+#: Rules as CRDs commonly write them: none may be refused (cel-go accepts them all).
+PLAUSIBLE_RULES = [
+    "self.min <= self.max",
+    "!has(self.name) || self.name.size() > 0",
+    "self.labels.all(k, self.labels[k].size() < 10)",
+    "self.labels.all(k, v, v.startsWith('x'))",
+    "self.conditions.exists(c, c.type == 'Ready' && c.status == 'True')",
+    "self.conditions.exists_one(c, c.type == 'Ready')",
+    "self.conditions.map(c, c.type).size() == self.conditions.size()",
+    "self.conditions.filter(c, c.type == 'Ready').size() <= 1",
+    "self.name in ['a', 'b'] ? self.min > 0 : self.max > 0",
+    "type(self.name) == string",
+    "self.url.matches('^https://') && isURL(self.url)",
+    "self.name.lowerAscii().split('-').size() < 4",
+    "self.when < timestamp('2030-01-01T00:00:00Z')",
+    "int(self.max) - self.min >= 0 && double(self.min) < 2.5",
+    "self.metadata.name.size() < 64",
+    "self.?name.orValue('x') != ''",
+    "self.name + 'x' != 'x'",
+    "size(self.conditions) < 20",
+]
+
+
+def test_plausible_rules_compile(extensions: client.ApiextensionsV1Api) -> None:
+    condition = {
+        **obj(
+            type={"type": "string", "maxLength": 32},
+            status={"type": "string", "enum": ["True", "False"]},
+        ),
+        "required": ["type"],
+    }
+    spec = obj(
+        min={"type": "integer"},
+        max={"type": "integer"},
+        name={"type": "string", "maxLength": 63},
+        url={"type": "string", "maxLength": 2048},
+        when={"type": "string", "format": "date-time"},
+        labels={
+            "type": "object",
+            "maxProperties": 20,
+            "additionalProperties": {"type": "string", "maxLength": 63},
+        },
+        conditions={
+            "type": "array",
+            "maxItems": 20,
+            "items": condition,
+            "x-kubernetes-list-type": "map",
+            "x-kubernetes-list-map-keys": ["type"],
+        },
+    )
+    spec["x-kubernetes-validations"] = [
+        {"rule": rule} for rule in PLAUSIBLE_RULES if "metadata" not in rule
+    ]
+    crd = gadget_crd(spec, name="plausibles")
+    # The root sees metadata.name even though the schema does not declare it.
+    schema_of(crd)["x-kubernetes-validations"] = [
+        {"rule": rule} for rule in PLAUSIBLE_RULES if "metadata" in rule
+    ]
+    extensions.create_custom_resource_definition(crd)

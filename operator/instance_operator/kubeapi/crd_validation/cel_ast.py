@@ -72,6 +72,8 @@ class Comprehension(Node):
     range: Node
     variable: str
     body: Node | None  # None for a malformed macro call
+    #: The value variable of a two-variable comprehension (``map.all(k, v, ...)``).
+    second: str | None = None
 
 
 _BINARY = {
@@ -160,8 +162,13 @@ class _Folder:
             args = self.exprs(kids[2]) if len(kids) > 2 else []
             target = self.fold(kids[0])
             if method in MACROS and args and isinstance(args[0], Ident):
+                offset = self.open_paren(kids[1])
+                if len(args) == 3 and isinstance(args[1], Ident):
+                    return Comprehension(
+                        offset, method, target, args[0].name, args[2], args[1].name
+                    )
                 body = args[1] if len(args) == 2 else None
-                return Comprehension(self.open_paren(kids[1]), method, target, args[0].name, body)
+                return Comprehension(offset, method, target, args[0].name, body)
             return Call(self.open_paren(kids[1]), method, args, target)
         if rule == "member_index":
             return Call(_offset(kids[1]), "_[_]", [self.fold(kids[0]), self.fold(kids[1])])

@@ -39,6 +39,10 @@ _ARITHMETIC = {"_+_", "_-_", "_*_", "_/_", "_%_"}
 #: cel-go's string extensions), costed like a traversal of the target.
 _STRING_TO_STRING = {"lowerAscii", "upperAscii", "trim", "replace", "substring", "charAt", "format"}
 _STRING_TO_BOOL = {"startsWith", "endsWith", "contains", "matches"}
+#: Type names are values in CEL (``type(self.x) == string``).
+_TYPE_NAMES = frozenset(
+    {"int", "uint", "double", "bool", "string", "bytes", "list", "map", "null_type", "type"}
+)
 _CONVERSIONS = {
     "int": "int",
     "uint": "uint",
@@ -116,6 +120,8 @@ class Checker:
             if node.name in scope:
                 found = scope[node.name]
                 return Result(found.type, 1, found.size)
+        if node.name in _TYPE_NAMES:
+            return Result(DeclType("type"), 1)
         if node.name in ("self", "oldSelf"):
             self.uses_old_self |= node.name == "oldSelf"
             return Result(self.self_type, 1, self.self_type.max_elements)
@@ -150,19 +156,24 @@ class Checker:
         source = self.check(node.range)
         kind = source.type.kind
         if kind == "list":
-            variable = Result(source.type.elem or DYN, 0, _size_of(source.type.elem, source))
+            value = Result(source.type.elem or DYN, 0, _size_of(source.type.elem, source))
+            variable = value if node.second is None else Result(_INT, 0)
         elif kind == "map":
             key = source.type.key or _STRING
             variable = Result(key, 0, key.max_elements if source.size is not None else None)
+            value = Result(source.type.elem or DYN, 0, _size_of(source.type.elem, source))
         elif kind == "dyn":
-            variable = Result(DYN, 0)
+            variable = value = Result(DYN, 0)
         else:
             raise CheckError(
                 f"expression of type '{source.type.name()}' cannot be range of a comprehension"
                 " (must be list, map, or dynamic)",
                 node.range.offset,
             )
-        self.scopes.append({node.variable: variable})
+        scope = {node.variable: variable}
+        if node.second is not None:
+            scope[node.second] = value
+        self.scopes.append(scope)
         try:
             body = self.check(node.body)
         finally:

@@ -99,7 +99,7 @@ def compile_rules(
         source = rule.get("rule", "")
         if not source.strip():
             continue
-        compiled = _compile(source, declared)
+        compiled = _compile(source, declared, "bool", "compilation failed: ")
         cost = 0
         if compiled.error is None:
             times = context.cardinality
@@ -130,7 +130,26 @@ def compile_rules(
                     "may not be set if oldSelf is not used in rule",
                 )
             )
+        causes += _message_expression(rule, declared, where, context.total)
     return causes
+
+
+def _message_expression(
+    rule: dict[str, Any], declared: DeclType, where: Path, total: TotalCost
+) -> list[Cause]:
+    """A ``messageExpression`` compiles to a string; its cost counts once, not per element."""
+    source = rule.get("messageExpression", "")
+    if not source.strip():
+        return []
+    compiled = _compile(source, declared, "string", "messageExpression compilation failed: ")
+    path = where.child("messageExpression")
+    if compiled.error is not None:
+        return [invalid(path, None, compiled.error, rendered=go_rule(rule))]
+    total.observe(path, compiled.cost)
+    if compiled.cost > STATIC_ESTIMATED_COST_LIMIT:
+        name = "estimated messageExpression cost"
+        return [forbidden(path, cost_message(name, compiled.cost, STATIC_ESTIMATED_COST_LIMIT))]
+    return []
 
 
 def total_cost_causes(path: Path, total: TotalCost) -> list[Cause]:
@@ -169,22 +188,27 @@ class Compiled:
     error: str | None = None
 
 
-def _compile(source: str, declared: DeclType) -> Compiled:
+def _compile(source: str, declared: DeclType, result_kind: str, prefix: str) -> Compiled:
+    """``prefix`` names what failed: ``compilation failed: `` or ``messageExpression ...``."""
     try:
         tree = cel_ast.parse(source)
         checker = cel_check.Checker(declared)
         result = checker.check(tree)
     except cel_ast.CelSyntaxError as error:
-        return Compiled(
-            error="compilation failed: "
-            + _located(source, str(error), error.line, error.column - 1)
-        )
+        if _OPTIONAL_SYNTAX.search(source):
+            # cel-python has no optional fields (``.?x``, ``[?k]``): accepted unchecked.
+            return Compiled()
+        return Compiled(error=prefix + _located(source, str(error), error.line, error.column - 1))
     except cel_check.CheckError as error:
         line, column = _line_and_column(source, error.offset)
-        return Compiled(error="compilation failed: " + _located(source, str(error), line, column))
-    if result.type.kind not in ("bool", "dyn"):
-        return Compiled(error="cel expression must evaluate to a bool")
+        return Compiled(error=prefix + _located(source, str(error), line, column))
+    if result.type.kind not in (result_kind, "dyn"):
+        return Compiled(error=f"{_SUBJECT[result_kind]} must evaluate to a {result_kind}")
     return Compiled(cost=result.cost, uses_old_self=checker.uses_old_self)
+
+
+_OPTIONAL_SYNTAX = re.compile(r"\.\?|\[\?")
+_SUBJECT = {"bool": "cel expression", "string": "messageExpression"}
 
 
 def _line_and_column(source: str, offset: int) -> tuple[int, int]:
