@@ -15,10 +15,10 @@ from the schema (:mod:`cel_types`); a value with no known size is unbounded (2^6
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from instance_operator.kubeapi.crd_validation import cel_ast as ast
+from instance_operator.kubeapi.crd_validation import cel_library
 from instance_operator.kubeapi.crd_validation.cel_types import DYN, DeclType
 
 UNBOUNDED = 2**64 - 1
@@ -35,9 +35,6 @@ _INT = DeclType("int")
 _STRING = DeclType("string")
 _COMPARISONS = {"_<_", "_<=_", "_>_", "_>=_"}
 _ARITHMETIC = {"_+_", "_-_", "_*_", "_/_", "_%_"}
-#: Receiver functions of strings that return a string as long as their target (Kubernetes' and
-#: cel-go's string extensions), costed like a traversal of the target.
-_STRING_TO_STRING = {"lowerAscii", "upperAscii", "trim", "replace", "substring", "charAt", "format"}
 _STRING_TO_BOOL = {"startsWith", "endsWith", "contains", "matches"}
 #: Type names are values in CEL (``type(self.x) == string``).
 _TYPE_NAMES = frozenset(
@@ -79,8 +76,7 @@ def multiply(a: int, b: int) -> int:
     return min(a * b, UNBOUNDED)
 
 
-def factor(size: int, per_unit: float) -> int:
-    return min(math.ceil(size * per_unit), UNBOUNDED)
+factor = cel_library.ceil_factor
 
 
 class Checker:
@@ -258,18 +254,32 @@ class Checker:
             else:
                 step = factor(self.size(rest[0]), STRING_TRAVERSAL)
             return Result(_BOOL, add(arg_cost, step))
-        if fn in _STRING_TO_STRING and target is not None:
-            size = self.size(target)
-            return Result(_STRING, add(arg_cost, factor(size, STRING_TRAVERSAL)), size)
+        library = self._library(fn, target, args)
+        if library is not None:
+            kind, cost, result_size = library
+            return Result(kind, add(arg_cost, cost), result_size)
         if fn in _CONVERSIONS and target is None and len(args) == 1:
             source = args[0]
             if fn in ("bytes", "string") and source.type.kind in ("string", "bytes"):
-                size = self.size(source)
+                length = self.size(source)
                 # A character is up to 4 bytes in UTF-8.
-                result = min(size * 4, UNBOUNDED) if fn == "bytes" else size
-                return Result(DeclType(fn), add(arg_cost, factor(size, STRING_TRAVERSAL)), result)
+                result = min(length * 4, UNBOUNDED) if fn == "bytes" else length
+                return Result(DeclType(fn), add(arg_cost, factor(length, STRING_TRAVERSAL)), result)
             return Result(DeclType(_CONVERSIONS[fn]), add(arg_cost, 1))
         return Result(DYN, add(arg_cost, 1))
+
+    def _library(
+        self, fn: str, target: Result | None, args: list[Result]
+    ) -> cel_library.Estimate | None:
+        operands = ([target] if target is not None else []) + args
+        elem = target.type.elem if target is not None else None
+        return cel_library.estimate(
+            fn,
+            target is not None,
+            [self.size(o) for o in operands],
+            [o.type.kind for o in operands],
+            elem,
+        )
 
     def _expect_bool(self, fn: str, args: list[Result], offset: int) -> None:
         if any(a.type.kind not in ("bool", "dyn") for a in args):
