@@ -732,6 +732,7 @@ PLAUSIBLE_RULES = [
     "self.conditions.exists(c, c.type == 'Ready' && c.status == 'True')",
     "self.conditions.exists_one(c, c.type == 'Ready')",
     "self.conditions.map(c, c.type).size() == self.conditions.size()",
+    "self.conditions.map(c, c.status == 'True', c.type).size() <= 20",
     "self.conditions.filter(c, c.type == 'Ready').size() <= 1",
     "self.name in ['a', 'b'] ? self.min > 0 : self.max > 0",
     "type(self.name) == string",

@@ -74,6 +74,8 @@ class Comprehension(Node):
     body: Node | None  # None for a malformed macro call
     #: The value variable of a two-variable comprehension (``map.all(k, v, ...)``).
     second: str | None = None
+    #: The predicate of ``list.map(x, predicate, transform)``.
+    predicate: Node | None = None
 
 
 _BINARY = {
@@ -163,6 +165,10 @@ class _Folder:
             target = self.fold(kids[0])
             if method in MACROS and args and isinstance(args[0], Ident):
                 offset = self.open_paren(kids[1])
+                if len(args) == 3 and method == "map" and not isinstance(args[1], Ident):
+                    return Comprehension(
+                        offset, method, target, args[0].name, args[2], predicate=args[1]
+                    )
                 if len(args) == 3 and isinstance(args[1], Ident):
                     return Comprehension(
                         offset, method, target, args[0].name, args[2], args[1].name

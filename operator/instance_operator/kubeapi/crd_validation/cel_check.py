@@ -172,6 +172,10 @@ class Checker:
         self.scopes.append(scope)
         try:
             body = self.check(node.body)
+            if node.predicate is not None:
+                predicate = self.check(node.predicate)
+                self._expect_bool(node.macro, [predicate], node.offset)
+                body = Result(body.type, add(body.cost, predicate.cost), body.size)
         finally:
             self.scopes.pop()
         count = self.size(source)
