@@ -524,13 +524,14 @@ def test_a_rule_that_does_not_compile_is_refused(
 
 
 def test_a_rule_with_a_syntax_error_is_refused(extensions: client.ApiextensionsV1Api) -> None:
+    """cel-go goes on to list the tokens it expected; the position and the start are the same."""
     status = refused(extensions, _rule_crd("self.name ==", obj(name=STRING)))
     ((field, message),) = causes(status)
     assert field == RULE
     assert message.startswith(
-        f"{_rule_value('self.name ==')}: compilation failed: ERROR: <input>:1:"
+        f"{_rule_value('self.name ==')}: compilation failed: ERROR: <input>:1:13: Syntax error:"
+        " mismatched input '<EOF>'"
     )
-    assert "Syntax error" in message
 
 
 def test_old_self_is_refused_where_old_and_new_elements_cannot_be_paired(

@@ -11,8 +11,9 @@ from __future__ import annotations
 import ast as python_ast
 from dataclasses import dataclass, field
 
-from celpy.celparser import CELParseError, CELParser
+from celpy.celparser import CELParser
 from lark import Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 MACROS = frozenset({"all", "exists", "exists_one", "filter", "map"})
 
@@ -97,18 +98,30 @@ _parser = CELParser()
 
 
 def parse(source: str) -> Node:
+    grammar = _parser.CEL_PARSER
+    assert grammar is not None
     try:
-        tree = _parser.parse(source)
-    except CELParseError as error:
-        line = getattr(error, "line", None) or 1
-        column = getattr(error, "column", None) or 1
-        raise CelSyntaxError("Syntax error: " + _first_line(error), line, column) from None
+        tree = grammar.parse(source)
+    except UnexpectedToken as error:
+        at_end = error.token.type == "$END"
+        text = "<EOF>" if at_end else str(error.token)
+        offset = len(source) if at_end else (error.token.start_pos or 0)
+        raise _syntax_error(source, f"mismatched input '{text}'", offset) from None
+    except UnexpectedCharacters as error:
+        position = error.pos_in_stream or 0
+        message = f"token recognition error at: '{source[position]}'"
+        raise _syntax_error(source, message, position) from None
+    except UnexpectedInput:
+        raise _syntax_error(source, "mismatched input '<EOF>'", len(source)) from None
     return _Folder(source).fold(tree)
 
 
-def _first_line(error: Exception) -> str:
-    text = str(error.args[0]) if error.args else "mismatched input"
-    return text.splitlines()[0].strip() or "mismatched input"
+def _syntax_error(source: str, message: str, offset: int) -> CelSyntaxError:
+    """cel-go's wording, without the list of tokens it expected instead."""
+    before = source[:offset]
+    line = before.count("\n") + 1
+    column = len(before) - (before.rfind("\n") + 1) + 1
+    return CelSyntaxError("Syntax error: " + message, line, column)
 
 
 def _offset(item: Tree[Token] | Token) -> int:
