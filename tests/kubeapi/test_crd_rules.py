@@ -513,8 +513,13 @@ RULE = f"{SPEC}.x-kubernetes-validations[0].rule"
             "compilation failed: ERROR: <input>:1:28: found no matching overload for 'startsWith'"
             " applied to 'int.(string)'\n | self.name.size().startsWith('a')\n | ...........................^",
         ),
+        (
+            "self.name == 1",
+            "compilation failed: ERROR: <input>:1:11: found no matching overload for '_==_'"
+            " applied to '(string, int)'\n | self.name == 1\n | ..........^",
+        ),
     ],
-    ids=["undefined-field", "undeclared-reference", "not-a-bool", "no-overload"],
+    ids=["undefined-field", "undeclared-reference", "not-a-bool", "no-overload", "operator-types"],
 )
 def test_a_rule_that_does_not_compile_is_refused(
     extensions: client.ApiextensionsV1Api, rule: str, detail: str

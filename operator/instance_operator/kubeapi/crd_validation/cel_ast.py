@@ -141,6 +141,11 @@ class _Folder:
         assert isinstance(name, Token)
         return self.source.index("(", name.end_pos or 0)
 
+    def after(self, left: Tree[Token] | Token, symbol: str) -> int:
+        """cel-go places an operator at its symbol: the first one after the left operand."""
+        end = left.end_pos if isinstance(left, Token) else left.meta.end_pos
+        return self.source.index(symbol, end or 0)
+
     def fold(self, tree: Tree[Token] | Token) -> Node:  # noqa: PLR0912 (one branch per grammar rule)
         assert isinstance(tree, Tree)
         rule = str(tree.data)
@@ -148,19 +153,23 @@ class _Folder:
         if rule == "expr":
             if len(kids) == 1:
                 return self.fold(kids[0])
-            return Call(_offset(tree), "_?_:_", [self.fold(k) for k in kids])
+            return Call(self.after(kids[0], "?"), "_?_:_", [self.fold(k) for k in kids])
         if rule in ("conditionalor", "conditionaland"):
             if len(kids) == 1:
                 return self.fold(kids[0])
             function = "_||_" if rule == "conditionalor" else "_&&_"
-            return Call(_offset(kids[1]), function, [self.fold(kids[0]), self.fold(kids[1])])
+            offset = self.after(kids[0], function[1:3])
+            return Call(offset, function, [self.fold(kids[0]), self.fold(kids[1])])
         if rule in ("relation", "addition", "multiplication"):
             if len(kids) == 1:
                 return self.fold(kids[0])
             operator = kids[0]
             assert isinstance(operator, Tree)
+            function = _BINARY[str(operator.data)]
+            symbol = "in" if function == "@in" else function[1:-1]
+            offset = self.after(operator.children[0], symbol)
             left = self.fold(operator.children[0])
-            return Call(_offset(kids[1]), _BINARY[str(operator.data)], [left, self.fold(kids[1])])
+            return Call(offset, function, [left, self.fold(kids[1])])
         if rule == "unary":
             if len(kids) == 1:
                 return self.fold(kids[0])
@@ -190,7 +199,8 @@ class _Folder:
                 return Comprehension(offset, method, target, args[0].name, body)
             return Call(self.open_paren(kids[1]), method, args, target)
         if rule == "member_index":
-            return Call(_offset(kids[1]), "_[_]", [self.fold(kids[0]), self.fold(kids[1])])
+            offset = self.after(kids[0], "[")
+            return Call(offset, "_[_]", [self.fold(kids[0]), self.fold(kids[1])])
         if rule == "ident":
             return Ident(_offset(kids[0]), str(kids[0]))
         if rule == "ident_arg":
