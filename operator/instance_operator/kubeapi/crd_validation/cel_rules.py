@@ -5,8 +5,9 @@ rule can run in one object: the product of ``maxItems``/``maxProperties`` of the
 above it, or, if one of them is unbounded, how many of the rule's nodes fit in a 3 MiB request.
 One rule may cost at most ``StaticEstimatedCostLimit``, all rules of a schema together at most
 ``StaticEstimatedCRDCostLimit``; the errors name the factor by which a budget is exceeded and
-hint at the missing bounds. (The runtime limits, ``PerCallLimit`` and ``RuntimeCELCostBudget``,
-apply when objects are validated, not here.)
+hint at the missing bounds. (The runtime limits of apiserver's ``cel/config.go``,
+``PerCallLimit`` 1,000,000 for one evaluation and ``RuntimeCELCostBudget`` 10,000,000 for all of
+an object's, apply when objects are validated, not here.)
 """
 
 from __future__ import annotations
@@ -29,10 +30,6 @@ from instance_operator.kubeapi.crd_validation.fields import (
 STATIC_ESTIMATED_COST_LIMIT = 10_000_000
 #: ``StaticEstimatedCRDCostLimit``: every rule of one schema.
 STATIC_ESTIMATED_CRD_COST_LIMIT = 100_000_000
-#: ``apiserver cel config.PerCallLimit`` and ``RuntimeCELCostBudget``: the runtime budgets one
-#: evaluation and one object's evaluations get (enforced on objects, listed for reference).
-PER_CALL_LIMIT = 1_000_000
-RUNTIME_CEL_COST_BUDGET = 10_000_000
 
 
 @dataclass

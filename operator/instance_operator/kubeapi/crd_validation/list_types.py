@@ -85,7 +85,7 @@ def check_list_and_map_types(s: dict[str, Any], path: Path) -> list[Cause]:
     if list_type == "map":
         causes += _map_list(s, keys, items, path)
     if list_type in ("set", "map") and items is not None:
-        causes += _keys_required(s, list_type, keys, items, path)
+        causes += _keys_required(list_type, keys, items, path)
     return causes
 
 
@@ -151,8 +151,9 @@ def _map_list(
 
 
 def _keys_required(
-    s: dict[str, Any], list_type: str, keys: list[str], items: dict[str, Any], path: Path
+    list_type: str, keys: list[str], items: dict[str, Any], path: Path
 ) -> list[Cause]:
+    """Set and map items are never null; map keys are always there."""
     causes: list[Cause] = []
     if items.get("nullable"):
         causes.append(
