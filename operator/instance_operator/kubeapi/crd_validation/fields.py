@@ -40,11 +40,18 @@ def go_value(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
+    if isinstance(value, int):
         return str(value)
+    if isinstance(value, float):
+        return _go_float(value)
     if isinstance(value, str):
         return go_quote(value)
     return go_syntax(value)
+
+
+def _go_float(value: float) -> str:
+    """Go's ``%v`` of a float64: the shortest form, without a trailing ``.0``."""
+    return str(int(value)) if value.is_integer() and abs(value) < 1e21 else repr(value)
 
 
 def go_quote(text: str) -> str:
@@ -70,7 +77,7 @@ def _interface(value: Any) -> str:
     if isinstance(value, int):
         return f"{value}"
     if isinstance(value, float):
-        return f"{value:g}"
+        return _go_float(value)
     if isinstance(value, str):
         return go_quote(value)
     if value is None:
