@@ -1,0 +1,101 @@
+"""Every authorization decision, so a test can tell which grants a workload actually needed.
+
+Each distinct (user, verb, group, resource, subresource, namespace, name) or (user, verb, path) is
+kept once with a count and whether it was allowed. ``GET /_kubeapi/audit`` returns
+``{"decisions": [...]}``; ``DELETE`` forgets them.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+from typing import Any
+
+from instance_operator.kubeapi.rbac.requestinfo import Attributes, User
+
+
+class Audit:
+    def __init__(self) -> None:
+        self._counts: collections.Counter[tuple[Any, ...]] = collections.Counter()
+
+    def record(self, request: Attributes, allowed: bool) -> None:
+        key = (
+            request.user.name,
+            request.verb,
+            request.resource_request,
+            request.api_group,
+            request.resource,
+            request.subresource,
+            request.namespace,
+            request.name,
+            "" if request.resource_request else request.path,
+            allowed,
+        )
+        self._counts[key] += 1
+
+    def decisions(self) -> list[dict[str, Any]]:
+        fields = (
+            "user",
+            "verb",
+            "resourceRequest",
+            "apiGroup",
+            "resource",
+            "subresource",
+            "namespace",
+            "name",
+            "path",
+            "allowed",
+        )
+        return [
+            {**dict(zip(fields, key, strict=True)), "count": n} for key, n in self._counts.items()
+        ]
+
+    def reset(self) -> None:
+        self._counts.clear()
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """One audited request, as ``GET /_kubeapi/audit`` returns it."""
+
+    user: str
+    verb: str
+    resource_request: bool
+    api_group: str
+    resource: str
+    subresource: str
+    namespace: str
+    name: str
+    path: str
+    allowed: bool
+    count: int
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> Decision:
+        return cls(
+            user=row["user"],
+            verb=row["verb"],
+            resource_request=row["resourceRequest"],
+            api_group=row["apiGroup"],
+            resource=row["resource"],
+            subresource=row["subresource"],
+            namespace=row["namespace"],
+            name=row["name"],
+            path=row["path"],
+            allowed=row["allowed"],
+            count=row["count"],
+        )
+
+    def attributes(self) -> Attributes:
+        """The request again, for matching it against a rule."""
+        return Attributes(
+            user=User(self.user),
+            verb=self.verb,
+            path=self.path,
+            resource_request=self.resource_request,
+            api_group=self.api_group,
+            namespace=self.namespace,
+            resource=self.resource,
+            subresource=self.subresource,
+            name=self.name,
+        )
