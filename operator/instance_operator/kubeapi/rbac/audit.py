@@ -11,6 +11,9 @@ import collections
 import dataclasses
 from typing import Any
 
+import requests
+
+from instance_operator.kubeapi.control import PREFIX
 from instance_operator.kubeapi.rbac.requestinfo import Attributes, User
 
 
@@ -99,3 +102,20 @@ class Decision:
             subresource=self.subresource,
             name=self.name,
         )
+
+
+class RemoteAudit:
+    """The audit of a server in another process, over ``/_kubeapi/audit``."""
+
+    def __init__(self, url: str) -> None:
+        self._url = f"{url}{PREFIX}/audit"
+
+    def decisions(self, user: str | None = None) -> list[Decision]:
+        """Every distinct request (of ``user``, if given) and whether it was allowed."""
+        response = requests.get(self._url, timeout=10)
+        response.raise_for_status()
+        rows = [Decision.from_json(row) for row in response.json()["decisions"]]
+        return [row for row in rows if user is None or row.user == user]
+
+    def reset(self) -> None:
+        requests.delete(self._url, timeout=10).raise_for_status()
