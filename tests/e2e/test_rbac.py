@@ -116,7 +116,7 @@ def box(mode: str, tmp_path: Path) -> Iterator[Box]:
 def install(box: Box, manifests: Manifests) -> tuple[str, str]:
     """The chart's peering CRDs and RBAC objects; the ServiceAccount's (namespace, name)."""
     box.cluster.in_namespace(NAMESPACE).ensure_namespace()
-    dynamic = DynamicClient(box.cluster.api)
+    dynamic = DynamicClient(box.cluster.api)  # type: ignore[no-untyped-call]
     crds = [
         doc for doc in yaml.safe_load_all((CHART / "crds" / "kopf-peering.yaml").read_text()) if doc
     ]
@@ -139,6 +139,14 @@ def grants(manifests: Manifests) -> list[Grant]:
     return found
 
 
+def refuse_denials(box: Box, user: str) -> None:
+    """Fail if a process died, or if the API refused the operator anything."""
+    box.check()
+    assert box.kube is not None
+    denied = sorted(str(d) for d in box.kube.audit.decisions(user) if not d.allowed)
+    assert not denied, "the chart's RBAC refused the operator:\n" + "\n".join(denied)
+
+
 def lifecycle(clusters: list[Cluster]) -> None:
     """Create, Ready, reboot, delete, in each namespace at once."""
     for cluster in clusters:
@@ -159,13 +167,14 @@ def test_the_operator_runs_on_exactly_the_charts_rbac(mode: str, box: Box) -> No
     namespace, account = install(box, manifests)
     user = service_account_user(namespace, account).name
     assert box.kube is not None
+    for cluster in clusters:  # every wait fails at the first refusal, naming it
+        cluster.guard = lambda: refuse_denials(box, user)
     box.start_operator_as(namespace, account)
 
     lifecycle(clusters)
 
+    refuse_denials(box, user)
     decisions = box.kube.audit.decisions(user)
-    denied = sorted(str(d) for d in decisions if not d.allowed)
-    assert not denied, "the chart's RBAC refused the operator:\n" + "\n".join(denied)
     log = box.operator.log_text()
     assert not FORBIDDEN.search(log), log
 

@@ -73,6 +73,17 @@ class Decision:
     allowed: bool
     count: int
 
+    def __str__(self) -> str:
+        verdict = "allowed" if self.allowed else "DENIED"
+        if not self.resource_request:
+            return f"{verdict}: {self.user} {self.verb} {self.path}"
+        resource = f"{self.resource}/{self.subresource}" if self.subresource else self.resource
+        target = f"{resource}.{self.api_group}" if self.api_group else resource
+        if self.name:
+            target += f" {self.name}"
+        where = f" in {self.namespace}" if self.namespace else ""
+        return f"{verdict}: {self.user} {self.verb} {target}{where} ({self.count}x)"
+
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> Decision:
         return cls(
