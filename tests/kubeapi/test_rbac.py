@@ -182,6 +182,12 @@ def test_covering_breaks_rules_down_and_honours_stars() -> None:
             )
         ],
     )
+    # A rule for named objects covers only those names, and never all objects.
+    for names in (("b",), ()):
+        wanted = PolicyRule(
+            verbs=("get",), api_groups=("",), resources=("configmaps",), resource_names=names
+        )
+        assert covers(owner, [wanted]) == [wanted]
     missing = covers(
         owner,
         [
@@ -525,3 +531,49 @@ def test_rbac_names_are_path_segments(admin: Client) -> None:
         'ClusterRole.rbac.authorization.k8s.io "a%b" is invalid: metadata.name: '
         "Invalid value: \"a%b\": may not contain '%'"
     )
+
+
+def test_rights_held_in_one_namespace_do_not_cover_a_cluster_wide_grant(
+    admin: Client, operator: Client
+) -> None:
+    admin.post(
+        f"{RBAC}/clusterroles",
+        {
+            "metadata": {"name": "crb-writer"},
+            "rules": [{**BINDINGS_WRITER, "resources": ["clusterrolebindings"]}],
+        },
+    )
+    admin.post(f"{RBAC}/clusterrolebindings", binding("crb-writer", "ClusterRole", "crb-writer"))
+    admin.post(
+        f"{RBAC}/clusterroles", {"metadata": {"name": "instances"}, "rules": [INSTANCES_RULE]}
+    )
+    grant(admin, "team-a", "instances", [INSTANCES_RULE])  # held in team-a only
+    refused = operator.post(
+        f"{RBAC}/clusterrolebindings", binding("wide", "ClusterRole", "instances"), expect=403
+    )
+    assert refused["message"].startswith(
+        'clusterrolebindings.rbac.authorization.k8s.io "wide" is forbidden: '
+    )
+    # Held cluster-wide, the same grant passes.
+    admin.post(f"{RBAC}/clusterrolebindings", binding("instances", "ClusterRole", "instances"))
+    operator.post(f"{RBAC}/clusterrolebindings", binding("wide", "ClusterRole", "instances"))
+
+
+def test_the_python_helper_mints_a_service_account_token(api: KubeAPI) -> None:
+    token = api.service_account_token("ops", "instance-operator")
+    assert Client(api, token).get("/api/v1/namespaces/ops/secrets", expect=403)["message"] == (
+        f'secrets is forbidden: User "{SA}" cannot list resource "secrets" in API group "" '
+        'in the namespace "ops"'
+    )
+    with pytest.raises(RuntimeError, match="authorization=True"):
+        KubeAPI().service_account_token("ops", "instance-operator")
+
+
+def test_system_masters_need_no_binding(admin: Client) -> None:
+    admin.call("DELETE", f"{RBAC}/clusterrolebindings/cluster-admin", expect=200)
+    admin.get("/api/v1/namespaces/team-a/secrets")
+    admin.post(
+        f"{RBAC}/clusterroles",
+        {"metadata": {"name": "big"}, "rules": [{**INSTANCES_RULE, "verbs": ["*"]}]},
+    )
+    admin.post(f"{RBAC}/clusterrolebindings", binding("big", "ClusterRole", "big"))

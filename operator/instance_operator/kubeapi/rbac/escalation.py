@@ -2,10 +2,10 @@
 
 Ported from Kubernetes' ``pkg/registry/rbac/{role,clusterrole,rolebinding,clusterrolebinding}/
 policybased/storage.go`` and ``pkg/registry/rbac/validation/rule.go`` (``ConfirmNoEscalation``).
-A write of a Role or ClusterRole passes if the writer is in ``system:masters``, may ``escalate``
-that role, or already holds every rule in it (in the role's namespace; cluster-wide for a
-ClusterRole). A write of a binding passes if the writer is in ``system:masters``, may ``bind`` the
-role it references, or already holds every rule of that role (in the binding's namespace).
+A write of a Role or ClusterRole passes if the writer may ``escalate`` that role (members of
+``system:masters`` may do anything) or already holds every rule in it (in the role's namespace;
+cluster-wide for a ClusterRole). A write of a binding passes if the writer may ``bind`` the role
+it references or already holds every rule of that role (in the binding's namespace).
 
 A real server skips the check for an update that changes only finalizers, ownerReferences or the
 deletion fields; but a client's patch also changes ``managedFields`` there, so in practice every
@@ -21,7 +21,6 @@ from instance_operator.kubeapi.rbac.authorizer import (
     CLUSTER_ROLE_BINDINGS,
     CLUSTER_ROLES,
     GROUP,
-    MASTERS,
     ROLE_BINDINGS,
     ROLES,
     Authorizer,
@@ -60,8 +59,6 @@ def applies(request: Attributes) -> bool:
 def confirm(authorizer: Authorizer, request: Attributes, obj: dict[str, Any]) -> None:
     """Raise the registry's 403 if writing ``obj`` (the object as it would be stored) escalates."""
     user = request.user
-    if MASTERS in user.groups:
-        return
     name = request.name or str((obj.get("metadata") or {}).get("name") or "")
     if request.resource in _ROLE_TYPES:
         escalate = Attributes(
