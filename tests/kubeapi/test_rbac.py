@@ -80,7 +80,9 @@ def request(verb: str, resource: str, *, group: str = "", **more: Any) -> Attrib
             {"fieldSelector": "metadata.name!=s"},
             ("list", "", "a", "secrets", "", ""),
         ),
-        ("GET", "/api/v1/secrets", {"watch": "false"}, ("list", "", "", "secrets", "", "")),
+        ("GET", "/api/v1/secrets", {"watch": "False"}, ("list", "", "", "secrets", "", "")),
+        ("GET", "/api/v1/secrets", {"watch": "0"}, ("list", "", "", "secrets", "", "")),
+        ("GET", "/api/v1/secrets", {"watch": ""}, ("watch", "", "", "secrets", "", "")),
     ],
 )
 def test_request_attributes(

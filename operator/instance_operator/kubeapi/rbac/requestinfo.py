@@ -16,7 +16,8 @@ from collections.abc import Mapping
 _SPECIAL_VERBS = frozenset({"proxy", "watch"})
 #: After ``namespaces/NAME``, these are the namespace's own subresources, not resources in it.
 _NAMESPACE_SUBRESOURCES = frozenset({"status", "finalize"})
-_FALSE = frozenset({"0", "f", "false", "n", "no", "off", ""})
+#: ``watch`` values that mean no (any other value, even an empty one, means yes).
+_FALSE = frozenset({"0", "false"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,7 +82,8 @@ def parse(user: User, method: str, path: str, query: Mapping[str, str]) -> Attri
     subresource = rest[2] if len(rest) >= 3 and verb != "proxy" else ""
 
     if not name and verb == "get":
-        verb = "watch" if query.get("watch", "").lower() not in _FALSE else "list"
+        watch = query.get("watch")
+        verb = "watch" if watch is not None and watch.lower() not in _FALSE else "list"
         exact = _exact_name(query.get("fieldSelector", ""))
         if exact is not None and _valid_path_segment(exact):
             name = exact
