@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -579,3 +581,15 @@ def test_system_masters_need_no_binding(admin: Client) -> None:
         {"metadata": {"name": "big"}, "rules": [{**INSTANCES_RULE, "verbs": ["*"]}]},
     )
     admin.post(f"{RBAC}/clusterrolebindings", binding("big", "ClusterRole", "big"))
+
+
+def test_the_command_refuses_authorization_without_a_kubeconfig() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "instance_operator", "kube-api", "--authorization"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "--authorization needs --kubeconfig FILE" in result.stderr

@@ -48,6 +48,15 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
+    import sys
+
+    if args.authorization and args.kubeconfig is None:
+        print(
+            "kube-api: --authorization needs --kubeconfig FILE: the admin token, the only "
+            "credential that can create anything, is written there",
+            file=sys.stderr,
+        )
+        return 2
 
     return asyncio.run(_serve(args))
 

@@ -76,7 +76,7 @@ class Decision:
     def __str__(self) -> str:
         verdict = "allowed" if self.allowed else "DENIED"
         if not self.resource_request:
-            return f"{verdict}: {self.user} {self.verb} {self.path}"
+            return f"{verdict}: {self.user} {self.verb} {self.path} ({self.count}x)"
         resource = f"{self.resource}/{self.subresource}" if self.subresource else self.resource
         target = f"{resource}.{self.api_group}" if self.api_group else resource
         if self.name:
