@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import copy
 import logging
+import secrets
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -18,6 +19,9 @@ from instance_operator.kubeapi.counters import Counters
 from instance_operator.kubeapi.faults import Faults
 from instance_operator.kubeapi.handlers import ResourceHandler
 from instance_operator.kubeapi.kubeconfig import render_kubeconfig
+from instance_operator.kubeapi.rbac import bootstrap
+from instance_operator.kubeapi.rbac import routes as rbac_routes
+from instance_operator.kubeapi.rbac.access import Access
 from instance_operator.kubeapi.resources import ResourceType
 from instance_operator.kubeapi.store import Store
 
@@ -34,6 +38,10 @@ class KubeAPI:
     ``watch_history`` is how many changes per resource a watch can resume from (older
     resourceVersions get 410 Expired); ``bookmark_interval`` is the seconds between BOOKMARK
     events on watches that allow them; ``token``, if given, is required as a bearer token.
+    With ``authorization``, requests are authenticated and authorized with RBAC (see
+    :mod:`~instance_operator.kubeapi.rbac`): ``token`` (a random one if not given) is then the
+    all-powerful admin's, ServiceAccount tokens name their ServiceAccount, and no token is
+    ``system:anonymous``.
     """
 
     def __init__(
@@ -43,6 +51,7 @@ class KubeAPI:
         token: str | None = None,
         watch_history: int = 10_000,
         bookmark_interval: float = 5.0,
+        authorization: bool = False,
     ) -> None:
         if watch_history < 1:
             raise ValueError("watch_history must be at least 1")
@@ -50,9 +59,14 @@ class KubeAPI:
             raise ValueError("bookmark_interval must be positive")
         self.faults = Faults()
         self.counters = Counters()
-        self.token = token
         self._port = port
         self._store = Store(watch_history)
+        self.access: Access | None = None
+        if authorization:
+            token = token or secrets.token_urlsafe(32)
+            self.access = Access(self._store, token)
+            bootstrap.seed(self._store)
+        self.token = token
         self._resources = ResourceHandler(
             self._store, self.faults, self.counters, bookmark_interval
         )
@@ -73,6 +87,8 @@ class KubeAPI:
         app = web.Application(middlewares=[self._guard], client_max_size=64 * 1024 * 1024)
         app.add_routes(control.routes(self.faults, self.counters))
         app.add_routes(self._discovery_routes())
+        if self.access is not None:
+            app.add_routes(rbac_routes.routes(self.access.tokens, self.access.audit))
         app.router.add_route("*", "/{path:.*}", self._resources.handle)
         self._runner = web.AppRunner(
             app, handler_cancellation=True, shutdown_timeout=_SHUTDOWN_SECONDS, access_log=None
@@ -129,6 +145,13 @@ class KubeAPI:
         target.write_text(render_kubeconfig(self.url, token=self.token, namespace=namespace))
         return target
 
+    def service_account_token(self, namespace: str, name: str) -> str:
+        """A token for the ServiceAccount, as its TokenRequest subresource issues one."""
+        if self.access is None:
+            raise RuntimeError("ServiceAccount tokens need KubeAPI(authorization=True)")
+        tokens = self.access.tokens
+        return self._on_loop(lambda: tokens.issue(namespace, name))
+
     def objects(self, resource: str, namespace: str | None = None) -> list[dict[str, Any]]:
         """Copies of the stored objects of ``resource`` (``plural`` or ``plural.group``), by key."""
 
@@ -170,9 +193,13 @@ class KubeAPI:
     async def _guard(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        """Bearer-token check, and every failure rendered as a ``kind: Status`` body."""
+        """Authentication and authorization (or the bearer-token check), and every failure
+        rendered as a ``kind: Status`` body. ``/_kubeapi/`` is the test harness's, not Kubernetes'."""
         try:
-            if (
+            if self.access is not None:
+                if not request.path.startswith(control.PREFIX):
+                    await self.access.check(request)
+            elif (
                 self.token is not None
                 and request.headers.get("Authorization") != f"Bearer {self.token}"
             ):

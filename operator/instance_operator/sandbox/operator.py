@@ -31,6 +31,8 @@ class OperatorFlags:
     standalone: bool = True
     #: With peering: seconds before a standby takes over from a replica that stopped.
     peering_lifetime: int = 15
+    #: With peering: the (Cluster)KopfPeering object's name.
+    peering_name: str = "instance-operator"
 
     def argv(self) -> list[str]:
         args = ["run", "--metrics-port", str(self.metrics_port), "--log-level", self.log_level]
@@ -39,6 +41,7 @@ class OperatorFlags:
             args.append("--standalone")
         else:
             args += ["--peering-lifetime", str(self.peering_lifetime)]
+            args += ["--peering-name", self.peering_name]
         for namespace in self.namespaces:
             args += ["--namespace", namespace]
         args += ["--poll-interval", f"{self.poll_interval:g}"]
