@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ import requests
 import yaml
 
 from instance_operator.kubeapi import KubeAPI
+from tests.kubeapi.test_kubectl import KUBECTL, kubectl
 
 GROUP = "tests.example.dev"
 API_VERSION = f"{GROUP}/v1"
@@ -479,3 +481,37 @@ def test_json_apply_bodies_are_yaml_too(gadgets: Client) -> None:
         timeout=10,
     )
     assert ok(response, 201)["spec"]["size"] == 3
+
+
+# -- kubectl -----------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
+def test_kubectl_apply_and_diff_server_side(
+    gadgets: Client, kubeconfig: Path, tmp_path: Path
+) -> None:
+    manifest = yaml.safe_dump(gadget(size=2, set=["a"]))
+    applied = kubectl(tmp_path, kubeconfig, "apply", "--server-side", "-f", "-", stdin=manifest)
+    assert applied.returncode == 0, applied.stderr
+    assert "serverside-applied" in applied.stdout
+    assert fields(gadgets.get("g"), "kubectl") == {"f:spec": {"f:size": {}, "f:set": {'v:"a"': {}}}}
+
+    same = kubectl(tmp_path, kubeconfig, "diff", "--server-side", "-f", "-", stdin=manifest)
+    assert (same.returncode, same.stdout) == (0, ""), same.stderr
+    changed = yaml.safe_dump(gadget(size=3, set=["a"]))
+    diff = kubectl(tmp_path, kubeconfig, "diff", "--server-side", "-f", "-", stdin=changed)
+    assert diff.returncode == 1, diff.stderr
+    assert "-  size: 2\n+  size: 3" in diff.stdout
+    assert gadgets.get("g")["spec"]["size"] == 2
+
+    other = yaml.safe_dump(gadget(size=3))
+    argv = ("apply", "--server-side", "--field-manager", "flux", "-f", "-")
+    refused = kubectl(tmp_path, kubeconfig, *argv, stdin=other)
+    assert refused.returncode != 0
+    assert 'Apply failed with 1 conflict: conflict with "kubectl": .spec.size' in refused.stderr
+    forced = kubectl(tmp_path, kubeconfig, *argv, "--force-conflicts", stdin=other)
+    assert forced.returncode == 0, forced.stderr
+    stored = gadgets.get("g")
+    assert stored["spec"]["size"] == 3
+    assert fields(stored, "flux") == {"f:spec": {"f:size": {}}}
+    assert fields(stored, "kubectl") == {"f:spec": {"f:set": {'v:"a"': {}}}}
