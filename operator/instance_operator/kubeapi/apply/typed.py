@@ -311,7 +311,7 @@ def _merge_items(schema: Schema, kind: str, live: list[Any], config: list[Any]) 
 
 
 def remove(schema: Schema, value: Any, members: set[Path]) -> Any:
-    """``value`` without the given members (an emptied map or list stays, empty)."""
+    """``value`` without the given members; a map or list they empty goes too."""
     prefixes = {member[:cut] for member in members for cut in range(1, len(member))}
     return _remove(schema, value, (), members, prefixes)
 
@@ -325,11 +325,12 @@ def _remove(schema: Schema, value: Any, path: Path, members: set[Path], prefixes
             if here in members:
                 continue
             sub, _ = _child(schema, name)
-            kept[name] = (
-                _remove(sub, child, here, members, prefixes)
-                if here in prefixes and sub is not _UNDECLARED
-                else child
-            )
+            rest = child
+            if here in prefixes and sub is not _UNDECLARED:
+                rest = _remove(sub, child, here, members, prefixes)
+                if rest in ({}, []):
+                    continue  # emptied: null, which the server then drops
+            kept[name] = rest
         return kept
     if kind in ("set", "listmap"):
         items = []
