@@ -229,6 +229,8 @@ def compare(schema: Schema, old: Any, new: Any) -> Comparison:
 
 
 def _compare(schema: Schema, old: Any, new: Any, path: Path, result: Comparison) -> None:
+    if old is new or (type(old) is type(new) and old == new):
+        return  # the common case (most of an object is untouched by a write), at C speed
     old_kind = None if old is MISSING else _kind(schema, old)
     new_kind = None if new is MISSING else _kind(schema, new)
     kind = new_kind or old_kind
