@@ -399,6 +399,22 @@ def test_managed_fields_cannot_be_edited_into_nonsense(gadgets: Client) -> None:
     assert kept["metadata"]["managedFields"] == created["metadata"]["managedFields"]
     cleared = ok(gadgets.merge("g", {"metadata": {"managedFields": []}}))
     assert "managedFields" not in cleared["metadata"]
+    # Untracked now: Updates record nothing, and the first apply meets an owner of everything.
+    edited = ok(gadgets.merge("g", {"spec": {"size": 2}}))
+    assert "managedFields" not in edited["metadata"]
+    conflict = gadgets.apply(gadget(size=3))
+    assert conflict.status_code == 409
+    assert conflict.json()["message"] == (
+        'Apply failed with 1 conflict: conflict with "before-first-apply" using '
+        "tests.example.dev/v1: .spec.size"
+    )
+    adopted = ok(gadgets.apply(gadget(size=2)))
+    assert fields(adopted, "argocd-controller") == {"f:spec": {"f:size": {}}}
+    assert fields(adopted, "before-first-apply", "Update")["f:spec"] == {
+        ".": {},
+        "f:size": {},
+        "f:color": {},
+    }
 
 
 def test_the_manager_comes_from_the_user_agent(gadgets: Client) -> None:

@@ -286,7 +286,8 @@ class Store:
             return self.create(
                 rtype, namespace, merged, strict=strict, owner=owner, dry_run=dry_run
             ), True
-        merged, managers = write.apply(old.body, config, _live_managers(old.body), force=force)
+        managers = _live_managers(old.body) or write.before_first_apply(old.body)
+        merged, managers = write.apply(old.body, config, managers, force=force)
         merged["apiVersion"] = rtype.api_version
         stored = self._replace(
             rtype,
@@ -465,6 +466,10 @@ def _updater(write: Write, sent: Any) -> Owner:
         managers = _sent_managers(sent) if sent is not None else None
         if managers is None:
             managers = _live_managers(live)
+        if not managers and old is not None:
+            # Untracked (its entries were cleared): Updates stay untracked until an apply.
+            new["metadata"].pop("managedFields", None)
+            return
         _set(write.rtype, new, write.update(live, new, managers))
 
     return record

@@ -9,6 +9,8 @@ chain (``stripmeta``, reset fields, ``managedfieldsupdater``):
   last time, no longer sets, and nobody else owns. A field it changes that another manager
   owns is a conflict (409), unless ``force``: then the other manager loses it. A field set to
   the value it already has is shared, not a conflict.
+- An object nobody tracks (its entries cleared with ``[]``) stays untracked by Updates; its
+  first Apply finds everything owned by ``before-first-apply``.
 - Never owned: apiVersion, kind and the server's metadata; with a status subresource, the
   main endpoint never owns ``status`` and ``/status`` never owns ``spec``.
 """
@@ -24,6 +26,7 @@ from instance_operator.kubeapi.apply.managed import Entry, Manager, Managers
 from instance_operator.kubeapi.metadata import now
 from instance_operator.kubeapi.resources import ResourceType
 
+BEFORE_FIRST_APPLY = "before-first-apply"
 _STRIPPED: frozenset[Path] = frozenset(
     {("f:apiVersion",), ("f:kind",), ("f:metadata",)}
     | {
@@ -75,6 +78,11 @@ class Write:
             fields = taken | (previous.fields if previous else frozenset())
             result[me] = Entry(fields, self.rtype.api_version, now())
         return result
+
+    def before_first_apply(self, live: dict[str, Any]) -> Managers:
+        """An untracked object meets its first apply: everything it holds is taken to be set by
+        the Update manager ``before-first-apply``, so what the applier changes conflicts."""
+        return Write(self.rtype, self.subresource, BEFORE_FIRST_APPLY).update({}, live, {})
 
     def apply(
         self, live: dict[str, Any], config: dict[str, Any], managers: Managers, *, force: bool
