@@ -345,6 +345,22 @@ def test_apply_to_the_main_endpoint_never_owns_status(gadgets: Client) -> None:
     assert fields(created, "argocd-controller") == {"f:spec": {"f:size": {}}}
 
 
+def test_at_most_ten_update_managers_are_kept(gadgets: Client) -> None:
+    ok(gadgets.apply(gadget(size=1)), 201)
+    for index in range(11):
+        labels = {"metadata": {"labels": {f"l{index}": "x"}}}
+        stored = ok(gadgets.merge("g", labels, fieldManager=f"m{index:02}"))
+    updaters = [
+        entry for entry in stored["metadata"]["managedFields"] if entry["operation"] == "Update"
+    ]
+    assert len(updaters) == 10
+    assert fields(stored, "ancient-changes", "Update") == {
+        "f:metadata": {"f:labels": {".": {}, "f:l0": {}, "f:l1": {}}}
+    }  # the two oldest, m00 and m01 (same second: by name)
+    assert ("m00", "Update") not in entries(stored)
+    assert ("argocd-controller", "Apply") in entries(stored)
+
+
 # -- bad requests --------------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ chain (``stripmeta``, reset fields, ``managedfieldsupdater``):
   the value it already has is shared, not a conflict.
 - An object nobody tracks (its entries cleared with ``[]``) stays untracked by Updates; its
   first Apply finds everything owned by ``before-first-apply``.
+- At most ten Update entries are kept: the oldest merge into ``ancient-changes``.
 - Never owned: apiVersion, kind and the server's metadata; with a status subresource, the
   main endpoint never owns ``status`` and ``/status`` never owns ``spec``.
 """
@@ -27,6 +28,9 @@ from instance_operator.kubeapi.metadata import now
 from instance_operator.kubeapi.resources import ResourceType
 
 BEFORE_FIRST_APPLY = "before-first-apply"
+#: ``DefaultMaxUpdateManagers``: more Update entries than this, and the oldest are merged.
+MAX_UPDATE_MANAGERS = 10
+ANCIENT_CHANGES = "ancient-changes"
 _STRIPPED: frozenset[Path] = frozenset(
     {("f:apiVersion",), ("f:kind",), ("f:metadata",)}
     | {
@@ -77,7 +81,7 @@ class Write:
             previous = result.get(me)
             fields = taken | (previous.fields if previous else frozenset())
             result[me] = Entry(fields, self.rtype.api_version, now())
-        return result
+        return _cap_updaters(result)
 
     def before_first_apply(self, live: dict[str, Any]) -> Managers:
         """An untracked object meets its first apply: everything it holds is taken to be set by
@@ -112,6 +116,32 @@ class Write:
         if me in result and (changed or removed):
             result[me] = Entry(mine, self.rtype.api_version, now())
         return merged, result
+
+
+def _cap_updaters(managers: Managers) -> Managers:
+    """At most ten Update entries: the oldest go into one ``ancient-changes`` per apiVersion."""
+    updaters = sorted(
+        (manager for manager in managers if manager.operation == managed.UPDATE),
+        key=lambda manager: (managers[manager].time or "", manager.identity()),
+    )
+    excess = len(updaters) - MAX_UPDATE_MANAGERS
+    result = dict(managers)
+    first_of_version: dict[str, Manager] = {}
+    for manager in updaters:
+        if excess <= 0:
+            break
+        entry = result[manager]
+        if entry.api_version not in first_of_version:
+            first_of_version[entry.api_version] = manager
+            continue
+        bucket = Manager(ANCIENT_CHANGES, managed.UPDATE, entry.api_version)
+        if bucket not in result:
+            result[bucket] = result.pop(first_of_version[entry.api_version])
+        merged = entry.fields | result[bucket].fields
+        result[bucket] = Entry(merged, entry.api_version, entry.time)
+        del result[manager]
+        excess -= 1
+    return result
 
 
 def _taken_away(managers: Managers, keep: Manager | None, lost: Fields) -> Managers:
