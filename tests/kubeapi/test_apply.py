@@ -344,6 +344,21 @@ def test_apply_to_the_main_endpoint_never_owns_status(gadgets: Client) -> None:
     assert "status" not in created
     assert fields(created, "argocd-controller") == {"f:spec": {"f:size": {}}}
 
+    # And an apply to /status owns status alone, under its own entry.
+    report = gadget(size=9)
+    report["status"] = {"phase": "Up"}
+    response = requests.patch(
+        f"{gadgets.base}/g/status",
+        data=yaml.safe_dump(report),
+        params={"fieldManager": "reporter"},
+        headers={"Content-Type": APPLY},
+        timeout=10,
+    )
+    reported = ok(response)
+    assert reported["status"] == {"phase": "Up"}
+    assert reported["spec"]["size"] == 2
+    assert fields(reported, "reporter", "Apply", "status") == {"f:status": {"f:phase": {}}}
+
 
 def test_at_most_ten_update_managers_are_kept(gadgets: Client) -> None:
     ok(gadgets.apply(gadget(size=1)), 201)
