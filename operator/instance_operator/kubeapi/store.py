@@ -20,12 +20,17 @@ import copy
 import dataclasses
 import json
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from instance_operator.kubeapi import admission, errors, lifecycle, patches
-from instance_operator.kubeapi.apply import managed
 from instance_operator.kubeapi.apply.ownership import Write
+from instance_operator.kubeapi.apply.records import (
+    Owner,
+    live_managers,
+    setter,
+    update_recorder,
+    updater,
+)
 from instance_operator.kubeapi.collection import Change, Collection, Key, Stored
 from instance_operator.kubeapi.metadata import (
     SYSTEM_FIELDS,
@@ -38,9 +43,6 @@ from instance_operator.kubeapi.metadata import (
 )
 from instance_operator.kubeapi.resources import NAMESPACES, Catalog, ResourceType
 from instance_operator.kubeapi.selectors import FieldSelector, LabelSelector
-
-#: Sets ``metadata.managedFields`` of the object a write is about to store (old is None on create).
-Owner = Callable[[dict[str, Any] | None, dict[str, Any]], None]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,7 +146,7 @@ class Store:
         body = _envelope(rtype, body)
         meta = body["metadata"]
         if manager is not None:
-            owner = _updater(Write(rtype, "", manager), meta.get("managedFields"))
+            owner = updater(Write(rtype, "", manager), meta.get("managedFields"))
         if rtype.namespaced:
             if meta.get("namespace") not in (None, "", namespace):
                 raise errors.bad_request(
@@ -217,7 +219,7 @@ class Store:
             raise errors.field_invalid(
                 rtype.kind, rtype.group, name, "metadata.resourceVersion", message
             )
-        owner = _owner(rtype, subresource, manager, body)
+        owner = update_recorder(rtype, subresource, manager, body)
         return self._replace(
             rtype,
             old,
@@ -248,7 +250,7 @@ class Store:
         patched = _envelope(rtype, patches.apply(content_type, target, patch))
         # A resourceVersion the patch sets (or a stale one it keeps) is a precondition.
         precondition = patched["metadata"].get("resourceVersion")
-        owner = _owner(rtype, subresource, manager, patched)
+        owner = update_recorder(rtype, subresource, manager, patched)
         return self._replace(
             rtype,
             old,
@@ -282,11 +284,11 @@ class Store:
                 raise errors.not_found(rtype.plural, rtype.group, name)
             live = {"apiVersion": rtype.api_version, "kind": rtype.kind, "metadata": {}}
             merged, managers = write.apply(live, config, {}, force=force)
-            owner = _setter(rtype, managers)
+            owner = setter(rtype, managers)
             return self.create(
                 rtype, namespace, merged, strict=strict, owner=owner, dry_run=dry_run
             ), True
-        managers = _live_managers(old.body) or write.before_first_apply(old.body)
+        managers = live_managers(old.body) or write.before_first_apply(old.body)
         merged, managers = write.apply(old.body, config, managers, force=force)
         merged["apiVersion"] = rtype.api_version
         stored = self._replace(
@@ -296,7 +298,7 @@ class Store:
             subresource=subresource,
             precondition=config["metadata"].get("resourceVersion"),
             strict=strict,
-            owner=_setter(rtype, managers),
+            owner=setter(rtype, managers),
             dry_run=dry_run,
         )
         return stored, False
@@ -444,72 +446,6 @@ def _preview(old: Stored | None, body: dict[str, Any]) -> Stored:
         return Stored(body, encode(body), 0)
     body["metadata"]["resourceVersion"] = str(old.rv)
     return Stored(body, encode(body), old.rv)
-
-
-# -- field ownership ---------------------------------------------------------------------------
-
-
-def _owner(
-    rtype: ResourceType, subresource: str, manager: str | None, sent: dict[str, Any]
-) -> Owner | None:
-    """The Update recorder of a client's write; ``sent`` is the object as the client wrote it."""
-    if manager is None:
-        return None
-    # /status keeps the live managedFields, whatever the request says.
-    entries = None if subresource else sent["metadata"].get("managedFields")
-    return _updater(Write(rtype, subresource, manager), entries)
-
-
-def _updater(write: Write, sent: Any) -> Owner:
-    def record(old: dict[str, Any] | None, new: dict[str, Any]) -> None:
-        live = old or {"metadata": {}}
-        managers = _sent_managers(sent) if sent is not None else None
-        if managers is None:
-            managers = _live_managers(live)
-        if not managers and old is not None:
-            # Untracked (its entries were cleared): Updates stay untracked until an apply.
-            new["metadata"].pop("managedFields", None)
-            return
-        _set(write.rtype, new, write.update(live, new, managers))
-
-    return record
-
-
-def _setter(rtype: ResourceType, managers: managed.Managers) -> Owner:
-    def record(_: dict[str, Any] | None, new: dict[str, Any]) -> None:
-        _set(rtype, new, managers)
-
-    return record
-
-
-def _sent_managers(sent: Any) -> managed.Managers | None:
-    """Entries a client sent replace the live ones if they decode and are not empty; ``[]``
-    clears them; anything else is ignored, so a client that drops them loses nothing."""
-    if managed.is_reset(sent):
-        return {}
-    try:
-        managers = managed.decode(sent)
-    except ValueError:
-        return None
-    return managers or None
-
-
-def _live_managers(live: dict[str, Any]) -> managed.Managers:
-    try:
-        return managed.decode(live["metadata"].get("managedFields") or [])
-    except ValueError:
-        return {}
-
-
-def _set(rtype: ResourceType, obj: dict[str, Any], managers: managed.Managers) -> None:
-    meta = obj["metadata"]
-    meta.pop("managedFields", None)
-    entries = managed.encode(managers)
-    if entries:
-        meta["managedFields"] = entries
-    causes = managed.check(entries)
-    if causes:
-        raise errors.invalid(rtype.kind, rtype.group, meta.get("name", ""), causes)
 
 
 def _key(body: dict[str, Any]) -> Key:

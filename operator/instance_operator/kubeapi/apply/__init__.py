@@ -11,6 +11,7 @@ The rules are those of ``k8s.io/apimachinery/pkg/util/managedfields`` and
 - ``managed``: ``metadata.managedFields`` entries as managers with their field sets.
 - ``ownership``: the Apply and Update operations: conflicts, ``force``, ownership moving to the
   writer of a changed field, and removal of what an applier stopped setting.
+- ``records``: the callbacks through which the store records ownership on each write.
 - ``options``: the write options of a request (field manager, ``force``, ``dryRun``) checked
   as the API server checks them.
 """
