@@ -12,6 +12,7 @@ from instance_operator.kubeapi import errors, routing, tables, watch
 from instance_operator.kubeapi.collection import Stored
 from instance_operator.kubeapi.counters import Counters
 from instance_operator.kubeapi.faults import Fault, Faults
+from instance_operator.kubeapi.fieldvalidation import FieldValidation
 from instance_operator.kubeapi.resources import WRITE_VERBS
 from instance_operator.kubeapi.routing import Target
 from instance_operator.kubeapi.selectors import FieldSelector, LabelSelector
@@ -50,7 +51,9 @@ class ResourceHandler:
                 return await self._watch(request, target)
             if verb == "list":
                 return self._list(request, target)
-            response, stored = self._run(verb, target, request, body)
+            validation = FieldValidation.from_query(request.query, verb)
+            response, stored = self._run(verb, target, request, body, validation)
+            validation.add_headers(response)
             if verb == "create":
                 name = stored.body["metadata"]["name"]
             return response
@@ -59,13 +62,17 @@ class ResourceHandler:
                 self.counters.count_write(rtype.group, rtype.plural, target.namespace or "", name)
 
     def _run(
-        self, verb: str, target: Target, request: web.Request, body: Any
+        self,
+        verb: str,
+        target: Target,
+        request: web.Request,
+        body: Any,
+        validation: FieldValidation,
     ) -> tuple[web.Response, Stored]:
         store, rtype, namespace, name = self.store, target.rtype, target.namespace, target.name
         av = rtype.api_version
-        strict = request.query.get("fieldValidation") == "Strict"
         if verb == "create":
-            stored = store.create(rtype, namespace, body, strict=strict)
+            stored = store.create(rtype, namespace, body, validation=validation)
             return web.Response(status=201, body=stored.as_version(av), content_type=JSON), stored
         assert name is not None
         if verb == "get":
@@ -74,7 +81,7 @@ class ResourceHandler:
                 return web.json_response(tables.render(rtype, [stored], {})), stored
         elif verb == "update":
             stored = store.update(
-                rtype, namespace, name, body, subresource=target.subresource, strict=strict
+                rtype, namespace, name, body, subresource=target.subresource, validation=validation
             )
         elif verb == "patch":
             content_type = request.headers.get("Content-Type", "")
@@ -85,7 +92,7 @@ class ResourceHandler:
                 content_type=content_type,
                 patch=body,
                 subresource=target.subresource,
-                strict=strict,
+                validation=validation,
             )
         else:
             options = body if isinstance(body, dict) else {}

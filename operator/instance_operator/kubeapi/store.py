@@ -19,6 +19,7 @@ from typing import Any
 
 from instance_operator.kubeapi import admission, errors, lifecycle, patches
 from instance_operator.kubeapi.collection import Change, Collection, Key, Stored
+from instance_operator.kubeapi.fieldvalidation import FieldValidation
 from instance_operator.kubeapi.metadata import (
     SYSTEM_FIELDS,
     check_name,
@@ -119,7 +120,12 @@ class Store:
     # -- writes --------------------------------------------------------------------------------
 
     def create(
-        self, rtype: ResourceType, namespace: str | None, body: Any, *, strict: bool = False
+        self,
+        rtype: ResourceType,
+        namespace: str | None,
+        body: Any,
+        *,
+        validation: FieldValidation | None = None,
     ) -> Stored:
         body = _envelope(rtype, body)
         meta = body["metadata"]
@@ -151,7 +157,7 @@ class Store:
             while (namespace or "", meta["name"]) in coll.items:
                 meta["name"] = generated_name(meta["generateName"])
         check_name(rtype, meta["name"])
-        admission.admit(rtype, None, body, strict=strict)
+        admission.admit(rtype, None, body, validation=validation)
         key = (namespace or "", meta["name"])
         if key in coll.items:
             raise errors.already_exists(rtype.plural, rtype.group, meta["name"])
@@ -169,7 +175,7 @@ class Store:
         body: Any,
         *,
         subresource: str = "",
-        strict: bool = False,
+        validation: FieldValidation | None = None,
     ) -> Stored:
         body = _envelope(rtype, body)
         old = self.get(rtype, namespace, name)
@@ -184,7 +190,12 @@ class Store:
                 rtype.kind, rtype.group, name, "metadata.resourceVersion", message
             )
         return self._replace(
-            rtype, old, body, subresource=subresource, precondition=precondition, strict=strict
+            rtype,
+            old,
+            body,
+            subresource=subresource,
+            precondition=precondition,
+            validation=validation,
         )
 
     def patch(
@@ -196,7 +207,7 @@ class Store:
         content_type: str,
         patch: Any,
         subresource: str = "",
-        strict: bool = False,
+        validation: FieldValidation | None = None,
     ) -> Stored:
         old = self.get(rtype, namespace, name)
         target = copy.deepcopy(old.body)
@@ -205,7 +216,12 @@ class Store:
         # A resourceVersion the patch sets (or a stale one it keeps) is a precondition.
         precondition = patched["metadata"].get("resourceVersion")
         return self._replace(
-            rtype, old, patched, subresource=subresource, precondition=precondition, strict=strict
+            rtype,
+            old,
+            patched,
+            subresource=subresource,
+            precondition=precondition,
+            validation=validation,
         )
 
     def delete(
@@ -245,7 +261,7 @@ class Store:
         *,
         subresource: str,
         precondition: Any,
-        strict: bool,
+        validation: FieldValidation | None,
     ) -> Stored:
         name = old.body["metadata"]["name"]
         if precondition is not None and str(precondition) != str(old.rv):
@@ -259,7 +275,7 @@ class Store:
             raise errors.field_invalid(
                 rtype.kind, rtype.group, name, "metadata.finalizers", message
             )
-        admission.admit(rtype, old.body, new, strict=strict)
+        admission.admit(rtype, old.body, new, validation=validation)
         if rtype.generation and spec_changed(rtype, old.body, new):
             meta["generation"] = old_meta.get("generation", 0) + 1
         if same_content(old.body, new):
