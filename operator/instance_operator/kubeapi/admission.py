@@ -30,6 +30,11 @@ def admit(
     the server makes itself) they are pruned silently.
     """
     _check_meta(rtype, new["metadata"])
+    dropped = _drop_unknown_meta(new["metadata"])
+    if rtype.schema is not None:
+        dropped += rtype.schema.prune(new)
+    if validation is not None:
+        validation.unknown_fields(rtype, dropped)
     if rtype.key == ("", "secrets"):
         fold_string_data(new)
         new.setdefault("type", "Opaque")
@@ -46,13 +51,39 @@ def admit(
             ]
         crds.accept(new)
     elif rtype.schema is not None:
-        dropped = rtype.schema.prune(new)
-        if validation is not None:
-            validation.unknown_fields(rtype, dropped)
         rtype.schema.default(new)
         causes = rtype.schema.validate(new, old)
         if causes:
             raise errors.invalid(rtype.kind, rtype.group, new["metadata"].get("name", ""), causes)
+
+
+# ObjectMeta's fields: the decoder drops anything else in metadata, as an unknown field.
+_OBJECT_META = frozenset(
+    {
+        "name",
+        "generateName",
+        "namespace",
+        "selfLink",
+        "uid",
+        "resourceVersion",
+        "generation",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "labels",
+        "annotations",
+        "ownerReferences",
+        "finalizers",
+        "managedFields",
+    }
+)
+
+
+def _drop_unknown_meta(meta: dict[str, Any]) -> list[str]:
+    unknown = [key for key in meta if key not in _OBJECT_META]
+    for key in unknown:
+        del meta[key]
+    return [f"metadata.{key}" for key in unknown]
 
 
 def _check_meta(rtype: ResourceType, meta: dict[str, Any]) -> None:
