@@ -80,7 +80,7 @@ def thing(name: str, spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize(("fmt", "good", "bad"), FORMATS, ids=lambda v: str(v))
+@pytest.mark.parametrize(("fmt", "good", "bad"), FORMATS, ids=str)
 def test_a_format_accepts_a_valid_value_and_refuses_an_invalid_one(
     things: str, fmt: str, good: str, bad: str
 ) -> None:
