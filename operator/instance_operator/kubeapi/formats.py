@@ -19,9 +19,11 @@ from typing import Any
 Schema = dict[str, Any]
 
 _UUID = r"[0-9a-f]{8}-?[0-9a-f]{4}-?%s[0-9a-f]{3}-?%s[0-9a-f]{3}-?[0-9a-f]{12}"
-_HOST_LABEL = r"[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?"
-_DATE_TIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?", re.IGNORECASE
+_TIME = re.compile(r"([0-9]{2}):([0-9]{2}):([0-9]{2})(.[0-9]+)?(z|([+-][0-9]{2}:[0-9]{2}))")
+# Letters and digits of any script stand for kube-openapi's [a-zA-Z0-9\p{S}\p{L}].
+_ALNUM, _LETTER = r"[^\W_]", r"[^\W\d_]"
+_HOSTNAME = re.compile(
+    rf"{_ALNUM}((-?{_ALNUM}{{0,62}})?)|({_ALNUM}(((?:-|{_ALNUM}){{0,61}}{_ALNUM})?)(\.)){{1,}}{_LETTER}{{2,63}}"
 )
 _DURATION_UNIT = r"(ns|us|µs|ms|s|m|h)"
 _GO_DURATION = re.compile(rf"[-+]?((\d+(\.\d*)?|\.\d+){_DURATION_UNIT})+|[-+]?0")
@@ -78,20 +80,19 @@ def _date(value: str) -> bool:
 
 
 def _date_time(value: str) -> bool:
-    if not _DATE_TIME.fullmatch(value):
+    """strfmt's IsDateTime: a date, a ``T``, and a time with seconds and a zone (``Z`` or ±hh:mm)."""
+    parts = value.lower().split("t")
+    if len(value) < 4 or len(parts) < 2 or not _date(parts[0]):
         return False
-    try:
-        datetime.date.fromisoformat(value[:10])
-    except ValueError:
-        return False
-    hour, minute = int(value[11:13]), int(value[14:16])
-    return hour < 24 and minute < 60
+    match = _TIME.fullmatch(parts[1])
+    return match is not None and int(match[1]) <= 23 and int(match[2]) <= 59 and int(match[3]) <= 59
 
 
 def _hostname(value: str) -> bool:
-    return (
-        len(value) <= 255 and re.fullmatch(rf"{_HOST_LABEL}(\.{_HOST_LABEL})*", value) is not None
-    )
+    """strfmt's IsHostname: one label, or labels with a final one of 2-63 letters; 255 at most."""
+    if len(value) > 255 or any(len(label) > 63 for label in value.split(".")):
+        return False
+    return _HOSTNAME.fullmatch(value) is not None
 
 
 def _duration(value: str) -> bool:
