@@ -10,11 +10,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import celpy
 import pytest
 import requests
 
 from instance_operator.api.crd import instance_crd
-from instance_operator.kubeapi import KubeAPI
+from instance_operator.kubeapi import KubeAPI, celmemo
 from instance_operator.sandbox import example
 
 GROUP, VERSION = "instance-operator.dev", "v1alpha1"
@@ -439,3 +440,25 @@ def test_map_list_items_meet_their_old_item_by_key(gadgets: str) -> None:
     assert causes(merge_patch(f"{gadgets}/w1", {"ports": shrunk})) == [
         refusal("spec.ports[0]", "ports only grow")
     ]
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        (
+            "has(self.image) == has(oldSelf.image) && self.image == oldSelf.image",
+            {"self": frozenset({"image"}), "oldSelf": frozenset({"image"})},
+        ),
+        ("has(self.a.b) || self.c.size() > 1", {"self": frozenset({"a", "c"})}),
+        ("self.all(k, k.startsWith('x'))", {"self": None}),
+        ("self['a'] == 1", {"self": None}),
+        (
+            "!oldSelf.hasValue() || self.x == oldSelf.value().x",
+            {"self": frozenset({"x"}), "oldSelf": None},
+        ),
+    ],
+)
+def test_an_outcome_is_remembered_under_exactly_what_the_rule_reads(
+    rule: str, expected: dict[str, Any]
+) -> None:
+    assert celmemo.reads(celpy.Environment().compile(rule)) == expected

@@ -31,13 +31,12 @@ import re
 from typing import Any
 
 import celpy
-import lark
 from celpy import celtypes
 from celpy.adapter import json_to_cel
 from celpy.celparser import CELParseError
 from celpy.evaluation import CELEvalError
 
-from instance_operator.kubeapi import celfunctions
+from instance_operator.kubeapi import celfunctions, celmemo
 
 Schema = dict[str, Any]
 Cause = dict[str, str]
@@ -59,9 +58,15 @@ class _Rule:
     source: dict[str, Any]
     program: Any  # celpy.Runner, or None when the rule did not compile
     message_program: Any
-    uses_old_self: bool
+    reads: celmemo.Reads
     field_path: Path
     compile_error: str = ""
+    #: True (holds), False (fails) or an evaluation error's text, by what the rule reads.
+    outcomes: celmemo.Outcomes = dataclasses.field(default_factory=celmemo.Outcomes)
+
+    @property
+    def uses_old_self(self) -> bool:
+        return _OLD_SELF in self.reads
 
     @property
     def text(self) -> str:
@@ -133,8 +138,23 @@ class Validator:
         if not self.rules:
             return []
         kind = str(self.schema.get("type", ""))
-        self_value = to_cel(_visible(obj, self.resource_root), self.schema)
-        old_value = None if old is None else to_cel(_visible(old, self.resource_root), self.schema)
+        values = {
+            "self": _visible(obj, self.resource_root),
+            "oldSelf": None if old is None else _visible(old, self.resource_root),
+        }
+        converted: dict[str, Any] = {}
+
+        def activation(optional: bool) -> dict[str, Any]:
+            if not converted:
+                converted.update(
+                    {name: to_cel(value, self.schema) for name, value in values.items()}
+                )
+            old_value = converted["oldSelf"]
+            return {
+                "self": converted["self"],
+                "oldSelf": celfunctions.Optional(old_value) if optional else old_value,
+            }
+
         causes = []
         for rule in self.rules:
             if rule.compile_error:
@@ -143,19 +163,28 @@ class Validator:
             optional = bool(rule.source.get("optionalOldSelf"))
             if rule.uses_old_self and old is None and not optional:
                 continue
-            activation: dict[str, Any] = {"self": self_value}
-            if rule.uses_old_self:
-                activation["oldSelf"] = celfunctions.Optional(old_value) if optional else old_value
-            try:
-                result = rule.program.evaluate(activation)
-            except CELEvalError as error:
-                causes.append(_invalid(path, kind, _evaluation_error(error, rule)))
+            key = celmemo.key(rule.reads, values)
+            outcome = rule.outcomes.get(key)
+            if outcome is None:
+                outcome = _evaluate(rule, activation(optional))
+                rule.outcomes.put(key, outcome)
+            if outcome is True:
                 continue
-            if result is True or (isinstance(result, celtypes.BoolType) and bool(result)):
+            if isinstance(outcome, str):
+                causes.append(_invalid(path, kind, outcome))
                 continue
-            where = path + rule.field_path
-            causes.append(_failure(where, obj, kind, _message(rule, activation), rule.source))
+            message = _message(rule, activation(optional))
+            causes.append(_failure(path + rule.field_path, obj, kind, message, rule.source))
         return causes
+
+
+def _evaluate(rule: _Rule, activation: dict[str, Any]) -> bool | str:
+    """True if the rule holds, False if not, or the API server's words for its evaluation error."""
+    try:
+        result = rule.program.evaluate(activation)
+    except CELEvalError as error:
+        return _evaluation_error(error, rule)
+    return result is True or (isinstance(result, celtypes.BoolType) and bool(result))
 
 
 def _compile(source: dict[str, Any]) -> _Rule:
@@ -168,13 +197,8 @@ def _compile(source: dict[str, Any]) -> _Rule:
             message_ast = _ENV.compile(source["messageExpression"])
             message_program = _ENV.program(message_ast, functions=celfunctions.LIBRARY)
     except CELParseError as error:
-        return _Rule(source, None, None, False, field_path, compile_error=str(error))
-    uses_old_self = any(
-        isinstance(token, lark.Token) and str(token) == _OLD_SELF
-        for node in ast.find_data("ident")
-        for token in node.children
-    )
-    return _Rule(source, program, message_program, uses_old_self, field_path)
+        return _Rule(source, None, None, {}, field_path, compile_error=str(error))
+    return _Rule(source, program, message_program, celmemo.reads(ast), field_path)
 
 
 def parse_field_path(text: str) -> Path:
