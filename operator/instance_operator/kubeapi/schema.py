@@ -5,8 +5,10 @@ validation), then ``default:`` values are filled in, then the result is validate
 uses ``jsonschema`` (Draft 4, whose boolean ``exclusiveMinimum`` matches OpenAPI 3.0) after
 translating the Kubernetes extensions it does not know: ``nullable`` and
 ``x-kubernetes-int-or-string``. ``metadata`` is never pruned or validated against the schema:
-the API server checks it as ObjectMeta instead. Then the supported ``format``s are checked
-(``formats.py``) and, unless an error above blocks them as it does in the API server (a missing,
+the API server checks it as ObjectMeta instead. Errors are worded as kube-openapi's, converted
+the apiextensions way (``maxLength`` is ``Too long``, ``maxItems``/``maxProperties`` ``Too many``,
+a type error shows the value's JSON type). Then ``x-kubernetes-list-type: set`` lists are
+checked for repeats, the supported ``format``s (``formats.py``), and, unless an error above blocks them as it does in the API server (a missing,
 unsupported, too long, too many or mistyped value), the CEL ``x-kubernetes-validations``
 (``cel_rules.py``), with ``oldSelf`` on updates.
 """
