@@ -165,3 +165,34 @@ def test_kubectl_shows_the_warnings_with_validate_warn(
     )
     assert created.returncode == 0, created.stderr
     assert 'Warning: unknown field "spec.foo"' in created.stderr
+
+
+def test_repeated_keys_are_reported_before_unknown_fields(widgets: str) -> None:
+    raw = b'{"apiVersion": "tests.example.dev/v1", "kind": "Widget", "metadata": {"name": "w"},'
+    raw += b' "spec": {"size": 1, "size": 2, "tags": ["a"], "foo": 1}}'
+    headers = {"Content-Type": "application/json"}
+    strict = requests.post(
+        f"{widgets}?fieldValidation=Strict", data=raw, headers=headers, timeout=10
+    )
+    assert bad_request(strict) == (
+        f'{CANNOT}strict decoding error: duplicate field "spec.size", unknown field "spec.foo"'
+    )
+    warned = requests.post(widgets, data=raw, headers=headers, timeout=10)
+    assert warned.status_code == 201, warned.text
+    assert warned.raw.headers.getlist("Warning") == [
+        '299 - "duplicate field \\"spec.size\\""',
+        '299 - "unknown field \\"spec.foo\\""',
+    ]
+    assert warned.json()["spec"]["size"] == 2  # the last one wins
+
+
+def test_a_json_patch_names_its_repeated_keys_by_operation(widgets: str) -> None:
+    requests.post(widgets, json=widget("w", 2), timeout=10)
+    raw = b'[{"op": "replace", "path": "/spec/size", "path": "/spec/size", "value": 3}]'
+    response = requests.patch(
+        f"{widgets}/w?fieldValidation=Strict",
+        data=raw,
+        headers={"Content-Type": "application/json-patch+json"},
+        timeout=10,
+    )
+    assert bad_request(response) == 'strict decoding error: json patch duplicate field "[0].path"'

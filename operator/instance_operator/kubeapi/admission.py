@@ -32,7 +32,7 @@ def admit(
     _check_meta(rtype, new["metadata"])
     dropped = _drop_unknown_meta(new["metadata"])
     if rtype.schema is not None:
-        dropped += rtype.schema.prune(new)
+        dropped += sorted(rtype.schema.prune(new))
     if validation is not None:
         validation.unknown_fields(rtype, dropped)
     if rtype.key == ("", "secrets"):
@@ -80,7 +80,7 @@ _OBJECT_META = frozenset(
 
 
 def _drop_unknown_meta(meta: dict[str, Any]) -> list[str]:
-    unknown = [key for key in meta if key not in _OBJECT_META]
+    unknown = sorted(key for key in meta if key not in _OBJECT_META)
     for key in unknown:
         del meta[key]
     return [f"metadata.{key}" for key in unknown]

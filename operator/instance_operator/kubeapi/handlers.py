@@ -51,7 +51,9 @@ class ResourceHandler:
                 return await self._watch(request, target)
             if verb == "list":
                 return self._list(request, target)
-            validation = FieldValidation.from_query(request.query, verb)
+            validation = FieldValidation.from_request(
+                request.query, verb, await request.read(), request.content_type
+            )
             response, stored = self._run(verb, target, request, body, validation)
             validation.add_headers(response)
             if verb == "create":
