@@ -15,6 +15,7 @@ A failed rule becomes the field error the API server returns: its ``reason`` (In
 Forbidden, Required or Duplicate), at the node's path plus its ``fieldPath``, with ``message``,
 ``messageExpression`` or ``failed rule: <rule>``; an object or list shows as ``"object"`` or
 ``"array"``, a scalar as itself. Evaluation errors are reported as the API server words them.
+Outcomes are remembered under the values each rule reads (``celmemo.py``).
 
 Not emulated: the runtime cost budget (cel-python does not meter evaluation), ratcheting of
 unchanged values, and the CEL libraries beyond the common strings, lists and regex functions
@@ -173,7 +174,7 @@ class Validator:
             if isinstance(outcome, str):
                 causes.append(_invalid(path, kind, outcome))
                 continue
-            message = _message(rule, activation(optional))
+            message = _message(rule, activation(False))  # as the API server binds it
             causes.append(_failure(path + rule.field_path, obj, kind, message, rule.source))
         return causes
 
