@@ -2,8 +2,9 @@
 
 Python's ``json`` keeps the last of repeated keys silently; the API server's decoder keeps the
 last too but reports each repeat to ``fieldValidation``: ``duplicate field "spec.paused"`` in an
-object body or a merge patch, ``json patch duplicate field "[1].path"`` inside a JSON patch's
-operations. Paths index list items as ``[0]``.
+object body or a merge patch, ``json patch duplicate field "[1].path"`` among a JSON patch
+operation's own keys (repeats inside its ``value`` pass unnoticed, as on the API server). Paths
+index list items as ``[0]``.
 """
 
 from __future__ import annotations
@@ -39,8 +40,14 @@ def find(raw: bytes, content_type: str) -> list[str]:
         decoded = json.loads(raw, object_pairs_hook=_pairs)
     except ValueError:
         return []  # the handler reports the body itself
-    prefix = "json patch duplicate field" if media == _JSON_PATCH else "duplicate field"
-    return [f'{prefix} "{path}"' for path in _walk(decoded, "")]
+    if media == _JSON_PATCH:  # only an operation's own keys: its value's repeats go unnoticed
+        return [
+            f'json patch duplicate field "[{index}].{key}"'
+            for index, operation in enumerate(decoded if isinstance(decoded, list) else [])
+            if isinstance(operation, _Object)
+            for key in operation.repeated
+        ]
+    return [f'duplicate field "{path}"' for path in _walk(decoded, "")]
 
 
 def _walk(value: Any, path: str) -> list[str]:
