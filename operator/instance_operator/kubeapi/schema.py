@@ -253,9 +253,13 @@ def _causes(error: jsonschema.ValidationError) -> list[dict[str, str]]:
         "maximum": "be less than or equal to",
         "minLength": "be at least",
         "minItems": "have at least",
+        "minProperties": "have at least",
     }
     if error.validator in bounds:
-        unit = {"minLength": " chars long", "minItems": " items"}.get(str(error.validator), "")
+        units = {"minLength": " chars long", "minItems": " items", "minProperties": " properties"}
+        unit = units.get(str(error.validator), "")
+        if error.validator in ("minItems", "minProperties"):  # kube-openapi shows the count
+            shown = str(len(error.instance))
         message = f"Invalid value: {shown}: {where} should {bounds[str(error.validator)]} {error.validator_value}{unit}"
         return [{"reason": "FieldValueInvalid", "message": message, "field": field}]
     message = f"Invalid value: {shown}: {error.message}"
