@@ -14,6 +14,7 @@ from instance_operator.kubeapi.apply.options import WriteOptions
 from instance_operator.kubeapi.collection import Stored
 from instance_operator.kubeapi.counters import Counters
 from instance_operator.kubeapi.faults import Fault, Faults
+from instance_operator.kubeapi.fieldvalidation import FieldValidation
 from instance_operator.kubeapi.resources import WRITE_VERBS
 from instance_operator.kubeapi.routing import Target
 from instance_operator.kubeapi.selectors import FieldSelector, LabelSelector
@@ -51,7 +52,13 @@ class ResourceHandler:
                 return await self._watch(request, target)
             if verb == "list":
                 return self._list(request, target)
-            response, stored = self._run(verb, target, request, body, options)
+            validation = FieldValidation.from_request(
+                request.query, verb, await request.read(), request.content_type
+            )
+            response, stored = self._run(
+                verb, target, request, body, options=options, validation=validation
+            )
+            validation.add_headers(response)
             if verb == "create":
                 name = stored.body["metadata"]["name"]
             return response
@@ -65,11 +72,12 @@ class ResourceHandler:
         target: Target,
         request: web.Request,
         body: Any,
+        *,
         options: WriteOptions | None,
+        validation: FieldValidation,
     ) -> tuple[web.Response, Stored]:
         store, rtype, namespace, name = self.store, target.rtype, target.namespace, target.name
         av = rtype.api_version
-        strict = request.query.get("fieldValidation") == "Strict"
         if verb == "get":
             assert name is not None
             stored = store.get(rtype, namespace, name)
@@ -80,7 +88,7 @@ class ResourceHandler:
         manager, dry_run = options.manager, options.dry_run
         if verb == "create":
             stored = store.create(
-                rtype, namespace, body, strict=strict, manager=manager, dry_run=dry_run
+                rtype, namespace, body, validation=validation, manager=manager, dry_run=dry_run
             )
             return web.Response(status=201, body=stored.as_version(av), content_type=JSON), stored
         assert name is not None
@@ -91,7 +99,7 @@ class ResourceHandler:
                 name,
                 body,
                 subresource=target.subresource,
-                strict=strict,
+                validation=validation,
                 manager=manager,
                 dry_run=dry_run,
             )
@@ -104,7 +112,7 @@ class ResourceHandler:
                 manager=manager,
                 force=options.force,
                 subresource=target.subresource,
-                strict=strict,
+                validation=validation,
                 dry_run=dry_run,
             )
             status = 201 if created else 200
@@ -119,7 +127,7 @@ class ResourceHandler:
                 content_type=request.headers.get("Content-Type", ""),
                 patch=body,
                 subresource=target.subresource,
-                strict=strict,
+                validation=validation,
                 manager=manager,
                 dry_run=dry_run,
             )

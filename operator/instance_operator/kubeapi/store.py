@@ -32,6 +32,7 @@ from instance_operator.kubeapi.apply.records import (
     updater,
 )
 from instance_operator.kubeapi.collection import Change, Collection, Key, Stored
+from instance_operator.kubeapi.fieldvalidation import FieldValidation
 from instance_operator.kubeapi.metadata import (
     SYSTEM_FIELDS,
     check_name,
@@ -137,7 +138,7 @@ class Store:
         namespace: str | None,
         body: Any,
         *,
-        strict: bool = False,
+        validation: FieldValidation | None = None,
         manager: str | None = None,
         dry_run: bool = False,
         owner: Owner | None = None,
@@ -175,7 +176,7 @@ class Store:
             while (namespace or "", meta["name"]) in coll.items:
                 meta["name"] = generated_name(meta["generateName"])
         check_name(rtype, meta["name"])
-        admission.admit(rtype, None, body, strict=strict)
+        admission.admit(rtype, None, body, validation=validation)
         key = (namespace or "", meta["name"])
         if key in coll.items:
             raise errors.already_exists(rtype.plural, rtype.group, meta["name"])
@@ -203,7 +204,7 @@ class Store:
         body: Any,
         *,
         subresource: str = "",
-        strict: bool = False,
+        validation: FieldValidation | None = None,
         manager: str | None = None,
         dry_run: bool = False,
     ) -> Stored:
@@ -226,7 +227,7 @@ class Store:
             body,
             subresource=subresource,
             precondition=precondition,
-            strict=strict,
+            validation=validation,
             owner=owner,
             dry_run=dry_run,
         )
@@ -240,7 +241,7 @@ class Store:
         content_type: str,
         patch: Any,
         subresource: str = "",
-        strict: bool = False,
+        validation: FieldValidation | None = None,
         manager: str | None = None,
         dry_run: bool = False,
     ) -> Stored:
@@ -257,7 +258,7 @@ class Store:
             patched,
             subresource=subresource,
             precondition=precondition,
-            strict=strict,
+            validation=validation,
             owner=owner,
             dry_run=dry_run,
         )
@@ -272,7 +273,7 @@ class Store:
         manager: str,
         force: bool,
         subresource: str = "",
-        strict: bool = False,
+        validation: FieldValidation | None = None,
         dry_run: bool = False,
     ) -> tuple[Stored, bool]:
         """Server-side apply: the object after it, and whether the apply created it."""
@@ -286,7 +287,7 @@ class Store:
             merged, managers = write.apply(live, config, {}, force=force)
             owner = setter(rtype, managers)
             return self.create(
-                rtype, namespace, merged, strict=strict, owner=owner, dry_run=dry_run
+                rtype, namespace, merged, validation=validation, owner=owner, dry_run=dry_run
             ), True
         managers = live_managers(old.body) or write.before_first_apply(old.body)
         merged, managers = write.apply(old.body, config, managers, force=force)
@@ -297,7 +298,7 @@ class Store:
             merged,
             subresource=subresource,
             precondition=config["metadata"].get("resourceVersion"),
-            strict=strict,
+            validation=validation,
             owner=setter(rtype, managers),
             dry_run=dry_run,
         )
@@ -352,7 +353,7 @@ class Store:
         *,
         subresource: str,
         precondition: Any,
-        strict: bool,
+        validation: FieldValidation | None,
         owner: Owner | None,
         dry_run: bool,
     ) -> Stored:
@@ -368,7 +369,7 @@ class Store:
             raise errors.field_invalid(
                 rtype.kind, rtype.group, name, "metadata.finalizers", message
             )
-        admission.admit(rtype, old.body, new, strict=strict)
+        admission.admit(rtype, old.body, new, validation=validation)
         if owner is not None:
             owner(old.body, new)
         if rtype.generation and spec_changed(rtype, old.body, new):
