@@ -24,6 +24,7 @@ from instance_operator.controller import logcontext
 from instance_operator.controller.clouds import CloudAccess, SecretCache
 from instance_operator.controller.config import OperatorConfig
 from instance_operator.controller.finalizer import Finalizer, Outcome
+from instance_operator.controller.holds import Held, Holds
 from instance_operator.controller.kube import Kube
 from instance_operator.controller.logcontext import log_context
 from instance_operator.controller.peering import ActivityGate
@@ -70,6 +71,9 @@ class Controller:
         )
         self.clouds = CloudPool(settings, openstack_metrics)
         self.queue: WorkQueue[str] = WorkQueue(self._process, workers=config.workers)
+        self.holds = Holds(kube, self.registry, role_binding=config.role_binding)
+        #: Finalizers to remove from Secrets and RoleBindings that may no longer be needed.
+        self.releases: WorkQueue[Held] = WorkQueue(self._release, workers=1, name="holds")
         self.watchers = Watchers(
             self.registry,
             Timing(config.poll_interval, config.fast_poll_interval, config.resync_interval),
@@ -85,6 +89,7 @@ class Controller:
             access=CloudAccess(self.secrets, self.clouds),
             secrets=self.secrets,
             watchers=self.watchers,
+            holds=self.holds,
             config=config,
             telemetry=self.telemetry,
         )
@@ -109,11 +114,16 @@ class Controller:
         if self.gate is not None:
             self.gate.start()
         self.queue.start()
+        self.releases.start()
+        # A RoleBinding kept for Instances deleted while no operator ran is released here.
+        for held in self.holds.bindings(self.config.namespaces):
+            self.releases.add(held)
         self._poller.start()
 
     def stop(self) -> None:
         self._stopped.set()
         self.queue.stop()
+        self.releases.stop()
         self.watchers.stop()
         if self.gate is not None:
             self.gate.stop()
@@ -123,6 +133,7 @@ class Controller:
     def became_active(self) -> None:
         """After a pause another replica may have written status: forget what was written here."""
         self.writer.reset()
+        self.holds.reset()
         for view in self.registry.all():
             self.queue.add(view.uid)
 
@@ -139,6 +150,8 @@ class Controller:
             self._outcomes.pop(uid, None)
             self._deletions.pop(uid, None)
             self.watchers.prune()
+            for held in self.holds.gone(body):
+                self.releases.add(held)
         else:
             before = self.registry.get(uid)
             if asks_for_work(before, self.registry.update(body)):
@@ -173,6 +186,7 @@ class Controller:
         started = time.monotonic()
         with log_context(view.ref):
             try:
+                self.holds.take(view)
                 if not view.deleting:
                     result = self.reconciler.reconcile(uid)
                     self.telemetry.reconciled(
@@ -180,6 +194,8 @@ class Controller:
                     )
                     return result.requeue
                 outcome = self.finalizer.finalize(uid)
+                if outcome.done:
+                    self.holds.finished(view)
             except ApiException as exc:  # the Kubernetes API refused or dropped a write
                 delay = random.uniform(1.0, 3.0)  # noqa: S311 (jitter, not crypto)
                 log.warning(
@@ -195,6 +211,11 @@ class Controller:
         if event is not None and self._loop is not None:
             self._loop.call_soon_threadsafe(event.set)
         return None
+
+    def _release(self, held: Held) -> float | None:
+        if not self.active():  # a standby writes nothing; it looks again later
+            return self.config.secret_poll_interval
+        return self.holds.settle(held)
 
     def _sweep(self) -> None:
         """Queue the Instances whose finalizer kopf failed to add.
@@ -247,6 +268,7 @@ class Controller:
 
     def _refresh_secrets(self) -> None:
         for key in self.secrets.refresh(self.registry.secrets()):
+            self.holds.forget("secrets", *key)
             users = self.registry.using_secret(key)
             if users:
                 log.info("Secret %s/%s changed: reconciling %d Instance(s)", *key, len(users))
