@@ -189,6 +189,14 @@ class Kube:
         try:
             self._core.create_namespaced_event(ref.namespace, event)
         except ApiException as exc:
+            if exc.status == 403 and "being terminated" in str(exc.body):
+                # Nothing can be created in a namespace being deleted; not a missing right.
+                log.debug(
+                    "Event %s not posted: namespace %s is being deleted",
+                    reason.value,
+                    ref.namespace,
+                )
+                return
             log.warning(
                 "Could not post the %s Event for %s: %s %s",
                 reason.value,

@@ -183,6 +183,9 @@ class Controller:
         view = self.registry.get(uid)
         if view is None:
             return None
+        finished = self._outcomes.get(uid)
+        if view.deleting and finished is not None and finished.done:
+            return None  # kopf is releasing it; the credentials may be gone already
         started = time.monotonic()
         with log_context(view.ref):
             try:
