@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
+from instance_operator.controller.config import OperatorConfig
 from tests.chart.helm import NAMESPACE, Manifests, render
 
 Rule = tuple[str, str, tuple[str, ...], tuple[str, ...]]  # group, resource, names, verbs
@@ -121,3 +123,9 @@ def test_secrets_are_read_and_patched_only(values: tuple[str, ...]) -> None:
     for role in manifests.of("Role") + manifests.of("ClusterRole"):
         granted = [r for r in rules(role) if r[1] == "secrets"]
         assert granted == [("", "secrets", (), ("get", "patch"))]
+
+
+def test_a_role_binding_needs_watched_namespaces() -> None:
+    with pytest.raises(ValidationError, match=r"--role-binding .* needs --namespace"):
+        OperatorConfig(role_binding="io-instance-operator")
+    assert OperatorConfig(namespaces=("team-a",), role_binding="io").role_binding == "io"
