@@ -27,7 +27,7 @@ import logging
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from kubernetes.client.exceptions import ApiException
 
@@ -84,16 +84,17 @@ class Holds:
     def take(self, view: InstanceView) -> None:
         """Best effort, on every pass: the Instance's RoleBinding and, while it lives, its Secret."""
         binding = self.binding_in(view.ref.namespace)
-        if binding is not None and not self._take(binding):
+        if binding is not None and self._take(binding) != "held":
             self._warn(binding, "the operator may lose its rights there when the namespace goes")
         credentials = credentials_of(view)
-        if credentials is not None and not view.deleting and not self._take(credentials):
+        # A missing Secret is the reconcile's to report (SecretNotFound).
+        if credentials is not None and not view.deleting and self._take(credentials) == "refused":
             self._warn(credentials, "its Instances' servers cannot be deleted once it is gone")
 
     def require_credentials(self, view: InstanceView) -> None:
         """Before a server is created: its credentials must stay until it is deleted."""
         credentials = credentials_of(view)
-        if credentials is not None and not self._take(credentials):
+        if credentials is not None and self._take(credentials) != "held":
             raise UserError(
                 Reason.SECRET_BEING_DELETED,
                 f"{credentials} is gone or being deleted, so the operator cannot keep it until this"
@@ -158,20 +159,20 @@ class Holds:
         with self._lock:
             return self._locks.setdefault(held, threading.Lock())
 
-    def _take(self, held: Held) -> bool:
-        """True when the object carries the finalizer; False when it is missing or already being
-        deleted without it."""
+    def _take(self, held: Held) -> Literal["held", "missing", "refused"]:
+        """Whether the object carries the finalizer now; "refused" when it is already being
+        deleted without it (the API server allows no new finalizer then)."""
         with self._lock_for(held):
             if held in self._held:
-                return True
+                return "held"
             for _ in range(_ATTEMPTS):
                 meta = self._kube.read_meta(held.kind, held.namespace, held.name)
                 if meta is None:
-                    return False
+                    return "missing"
                 if IN_USE_FINALIZER in meta.finalizers:
                     break
                 if meta.deleting:
-                    return False
+                    return "refused"
                 if self._write(held, meta, [*meta.finalizers, IN_USE_FINALIZER]):
                     log.info("Added %s to %s", IN_USE_FINALIZER, held)
                     break
@@ -180,7 +181,7 @@ class Holds:
             with self._lock:
                 self._held.add(held)
                 self._warned.discard(held)
-            return True
+            return "held"
 
     def _release(self, held: Held) -> None:
         with self._lock_for(held):
