@@ -2,8 +2,9 @@
 
 kopf's handlers (``handlers.py``) stay thin: every watch event updates the registry, and one that
 asks for work hands the Instance's UID to the work queue, whose worker threads make the OpenStack
-and Kubernetes calls; deletion awaits its result on the event loop. Besides the queue, three background threads belong here: the scope watchers (one
-per cloud scope, see ``watcher.py``), the Secret poller and, with peering, the activity gate.
+and Kubernetes calls; deletion awaits its result on the event loop. Besides the queue, four background threads belong here: the scope watchers (one
+per cloud scope, see ``watcher.py``), the Secret poller, the release of in-use finalizers
+(``holds.py``) and, with peering, the activity gate.
 """
 
 from __future__ import annotations
@@ -272,7 +273,9 @@ class Controller:
     def _refresh_secrets(self) -> None:
         for key in self.secrets.refresh(self.registry.secrets()):
             self.holds.forget("secrets", *key)
-            users = self.registry.using_secret(key)
+            # As for watch events, an Instance is left alone until kopf's finalizer is on it (a
+            # Secret changes on its own too: the operator's in-use finalizer, added or removed).
+            users = [v for v in self.registry.using_secret(key) if names.FINALIZER in v.finalizers]
             if users:
                 log.info("Secret %s/%s changed: reconciling %d Instance(s)", *key, len(users))
             for view in users:
