@@ -18,7 +18,7 @@ import yaml
 
 from instance_operator.kubeapi import KubeAPI
 from instance_operator.simulator import Simulator, SimulatorConfig
-from tests.chart.helm import Manifests, render, tool
+from tests.chart.helm import NAMESPACE, Manifests, render, tool
 from tests.support.cluster import CLOUD, SECRET, Cluster, example, wait_for
 from tests.support.operator_thread import FAST, operator_running
 from tests.support.timings import FAST_CLOUD
@@ -46,10 +46,14 @@ def kubectl(kubeconfig: Path, tmp_path: Path, *args: str) -> str:
     return result.stdout
 
 
+#: The kinds of the chart's RBAC, installed as rendered.
+RBAC_KINDS = ("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
+
+
 def install(manifests: Manifests, kubeconfig: Path, tmp_path: Path, namespace: str) -> None:
     """What matters here of a cluster with the chart installed: the watched namespaces (which
-    must exist before the chart), the chart's CRDs and its peering objects."""
-    names = sorted({namespace, *manifests.config().namespaces})
+    must exist before the chart), the chart's CRDs, its RBAC and its peering objects."""
+    names = sorted({namespace, NAMESPACE, *manifests.config().namespaces})
     spaces = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}} for n in names]
     (tmp_path / "namespaces.yaml").write_text(yaml.safe_dump_all(spaces))
     kubectl(kubeconfig, tmp_path, "apply", "-f", str(tmp_path / "namespaces.yaml"))
@@ -59,19 +63,28 @@ def install(manifests: Manifests, kubeconfig: Path, tmp_path: Path, namespace: s
     for crd in crds:
         name = crd["metadata"]["name"]
         kubectl(kubeconfig, tmp_path, "wait", "--for=condition=established", f"crd/{name}")
+    rbac = [doc for kind in RBAC_KINDS for doc in manifests.of(kind)]
+    (tmp_path / "rbac.yaml").write_text(yaml.safe_dump_all(rbac))
+    kubectl(kubeconfig, tmp_path, "apply", "-f", str(tmp_path / "rbac.yaml"))
     peerings = manifests.of("KopfPeering") + manifests.of("ClusterKopfPeering")
-    assert peerings
-    (tmp_path / "peering.yaml").write_text(yaml.safe_dump_all(peerings))
-    kubectl(kubeconfig, tmp_path, "apply", "-f", str(tmp_path / "peering.yaml"))
+    if peerings:
+        (tmp_path / "peering.yaml").write_text(yaml.safe_dump_all(peerings))
+        kubectl(kubeconfig, tmp_path, "apply", "-f", str(tmp_path / "peering.yaml"))
 
 
 def grants(manifests: Manifests) -> list[tuple[str | None, dict[str, Any]]]:
-    """(namespace, rule), with None for cluster-wide rules."""
+    """(namespace, rule), with None for cluster-wide rules: what the bindings grant, as the RBAC
+    authorizer resolves them (a ClusterRole bound by a RoleBinding grants in that namespace only)."""
+    roles = {
+        (role["kind"], role["metadata"].get("namespace"), role["metadata"]["name"]): role
+        for role in manifests.of("ClusterRole") + manifests.of("Role")
+    }
     out: list[tuple[str | None, dict[str, Any]]] = []
-    for role in manifests.of("ClusterRole"):
-        out += [(None, rule) for rule in role["rules"]]
-    for role in manifests.of("Role"):
-        out += [(role["metadata"]["namespace"], rule) for rule in role["rules"]]
+    for binding in manifests.of("ClusterRoleBinding") + manifests.of("RoleBinding"):
+        scope = binding["metadata"].get("namespace")
+        ref = binding["roleRef"]
+        role = roles[(ref["kind"], scope if ref["kind"] == "Role" else None, ref["name"])]
+        out += [(scope, rule) for rule in role["rules"]]
     return out
 
 
@@ -98,9 +111,11 @@ def test_the_operator_needs_no_more_than_the_chart_grants(values: str, tmp_path:
             "namespaces": chart.namespaces,
             "standalone": chart.standalone,
             "peering_name": chart.peering_name,
+            "role_binding": chart.role_binding,
         }
     )
     namespace = chart.namespaces[0] if chart.namespaces else "team-z"
+    assert manifests.of("KopfPeering") + manifests.of("ClusterKopfPeering")
     with (
         Simulator(SimulatorConfig(durations=FAST_CLOUD)).running() as sim,
         KubeAPI().running() as api,
@@ -146,7 +161,8 @@ def test_the_operator_needs_no_more_than_the_chart_grants(values: str, tmp_path:
             denied.append(row)
     for row in snapshot["writes"]:
         verbs = ("patch", "update", "create", "delete")
-        if row["group"] == "kopf.dev" and not any(
+        named = row["group"] in ("kopf.dev", "rbac.authorization.k8s.io")  # rules by resourceNames
+        if named and not any(
             permits(manifests, verb, row["group"], row["resource"], row["namespace"], row["name"])
             for verb in verbs
         ):
@@ -154,4 +170,7 @@ def test_the_operator_needs_no_more_than_the_chart_grants(values: str, tmp_path:
     assert not denied, "requests the chart does not grant:\n" + "\n".join(map(str, denied))
     used = {(row["verb"], row["resource"], row["subresource"]) for row in snapshot["requests"]}
     assert ("get", "secrets", "") in used  # the check saw the operator at work
+    assert ("patch", "secrets", "") in used  # the credentials' in-use finalizer, on and off
+    if chart.role_binding:
+        assert ("patch", "rolebindings", "") in used  # and the RoleBinding's
     assert any(resource.endswith("kopfpeerings") and verb == "patch" for verb, resource, _ in used)

@@ -2,8 +2,9 @@
 
 kopf's handlers (``handlers.py``) stay thin: every watch event updates the registry, and one that
 asks for work hands the Instance's UID to the work queue, whose worker threads make the OpenStack
-and Kubernetes calls; deletion awaits its result on the event loop. Besides the queue, three background threads belong here: the scope watchers (one
-per cloud scope, see ``watcher.py``), the Secret poller and, with peering, the activity gate.
+and Kubernetes calls; deletion awaits its result on the event loop. Besides the queue, four background threads belong here: the scope watchers (one
+per cloud scope, see ``watcher.py``), the Secret poller, the release of in-use finalizers
+(``holds.py``) and, with peering, the activity gate.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from instance_operator.controller import logcontext
 from instance_operator.controller.clouds import CloudAccess, SecretCache
 from instance_operator.controller.config import OperatorConfig
 from instance_operator.controller.finalizer import Finalizer, Outcome
+from instance_operator.controller.holds import Held, Holds
 from instance_operator.controller.kube import Kube
 from instance_operator.controller.logcontext import log_context
 from instance_operator.controller.peering import ActivityGate
@@ -65,6 +67,9 @@ class Controller:
         )
         self.clouds = CloudPool(settings, openstack_metrics)
         self.queue: WorkQueue[str] = WorkQueue(self._process, workers=config.workers)
+        self.holds = Holds(kube, self.registry, role_binding=config.role_binding)
+        #: Finalizers to remove from Secrets and RoleBindings that may no longer be needed.
+        self.releases: WorkQueue[Held] = WorkQueue(self._release, workers=1, name="holds")
         self.watchers = Watchers(
             self.registry,
             Timing(config.poll_interval, config.fast_poll_interval, config.resync_interval),
@@ -80,6 +85,7 @@ class Controller:
             access=CloudAccess(self.secrets, self.clouds),
             secrets=self.secrets,
             watchers=self.watchers,
+            holds=self.holds,
             config=config,
             telemetry=self.telemetry,
         )
@@ -107,11 +113,16 @@ class Controller:
         if self.gate is not None:
             self.gate.start()
         self.queue.start()
+        self.releases.start()
+        # A RoleBinding kept for Instances deleted while no operator ran is released here.
+        for held in self.holds.bindings(self.config.namespaces):
+            self.releases.add(held)
         self._poller.start()
 
     def stop(self) -> None:
         self._stopped.set()
         self.queue.stop()
+        self.releases.stop()
         self.watchers.stop()
         if self.gate is not None:
             self.gate.stop()
@@ -121,6 +132,7 @@ class Controller:
     def became_active(self) -> None:
         """After a pause another replica may have written status: forget what was written here."""
         self.writer.reset()
+        self.holds.reset()
         for view in self.registry.all():
             self.queue.add(view.uid)
 
@@ -138,6 +150,8 @@ class Controller:
             self._outcomes.pop(uid, None)
             self._deletions.pop(uid, None)
             self.watchers.prune()
+            for held in self.holds.gone(body):
+                self.releases.add(held)
         else:
             self.sweep.seen(uid)
             before = self.registry.get(uid)
@@ -170,9 +184,13 @@ class Controller:
         view = self.registry.get(uid)
         if view is None:
             return None
+        finished = self._outcomes.get(uid)
+        if view.deleting and finished is not None and finished.done:
+            return None  # kopf is releasing it; the credentials may be gone already
         started = time.monotonic()
         with log_context(view.ref):
             try:
+                self.holds.take(view)
                 if not view.deleting:
                     result = self.reconciler.reconcile(uid)
                     self.telemetry.reconciled(
@@ -180,6 +198,8 @@ class Controller:
                     )
                     return result.requeue
                 outcome = self.finalizer.finalize(uid)
+                if outcome.done:
+                    self.holds.finished(view)
             except ApiException as exc:  # the Kubernetes API refused or dropped a write
                 delay = random.uniform(1.0, 3.0)  # noqa: S311 (jitter, not crypto)
                 log.warning(
@@ -195,6 +215,11 @@ class Controller:
         if event is not None and self._loop is not None:
             self._loop.call_soon_threadsafe(event.set)
         return None
+
+    def _release(self, held: Held) -> float | None:
+        if not self.active():  # a standby writes nothing; it looks again later
+            return self.config.secret_poll_interval
+        return self.holds.settle(held)
 
     # --- what the metrics read ------------------------------------------------------------------
 
@@ -220,7 +245,10 @@ class Controller:
 
     def _refresh_secrets(self) -> None:
         for key in self.secrets.refresh(self.registry.secrets()):
-            users = self.registry.using_secret(key)
+            self.holds.forget("secrets", *key)
+            # As for watch events, an Instance is left alone until kopf's finalizer is on it (a
+            # Secret changes on its own too: the operator's in-use finalizer, added or removed).
+            users = [v for v in self.registry.using_secret(key) if names.FINALIZER in v.finalizers]
             if users:
                 log.info("Secret %s/%s changed: reconciling %d Instance(s)", *key, len(users))
             for view in users:

@@ -63,6 +63,8 @@ class Store:
         self._latest_types: dict[tuple[str, str], ResourceType] = {}
         #: Namespaced objects per namespace, so a terminating namespace knows when it is empty.
         self.population: collections.Counter[str] = collections.Counter()
+        #: What remains in each terminating namespace (kept by ``lifecycle``).
+        self.terminating: dict[str, lifecycle.Content] = {}
         self.create(NAMESPACES, None, {"metadata": {"name": "default"}})
 
     # -- collections ---------------------------------------------------------------------------
