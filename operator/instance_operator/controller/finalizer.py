@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from instance_operator.api.models import CloudCredentialsRef, DeletionPolicy, Phase
 from instance_operator.controller import conditions
-from instance_operator.controller.conditions import Health
+from instance_operator.controller.conditions import Health, Problem
 from instance_operator.controller.context import Pass
 from instance_operator.controller.errors import classify
 from instance_operator.controller.logcontext import set_server
@@ -82,7 +82,24 @@ class Finalizer:
                 " deleting its server, set spec.deletionPolicy to Orphan."
             )
             self._recorder.warning(view.ref, problem.reason, message)
+            self._report_stuck(view, Problem(problem.reason, message, problem.transient))
             return Outcome(done=False, message=message, failed=True)
+
+    def _report_stuck(self, view: InstanceView, problem: Problem) -> None:
+        """The conditions say why the Instance is still there (they would otherwise go on saying
+        Ready, as before the delete); the server's phase is left as last seen."""
+        status = self._writer.current(view)
+        phase = status.get("phase")
+        health = Health(
+            phase=Phase(phase) if phase in {known.value for known in Phase} else None,
+            spec_applied=True,
+            problem=problem,
+        )
+        previous = status.get("conditions") or []
+        status["conditions"] = conditions.compute(
+            health, view.generation, previous, datetime.now(UTC)
+        )
+        self._writer.write(view, status)
 
     def _finalize(self, view: InstanceView, policy: DeletionPolicy) -> Outcome:
         recorded = self._writer.current(view)
