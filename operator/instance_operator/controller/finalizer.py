@@ -86,15 +86,12 @@ class Finalizer:
             return Outcome(done=False, message=message, failed=True)
 
     def _report_stuck(self, view: InstanceView, problem: Problem) -> None:
-        """The conditions say why the Instance is still there (they would otherwise go on saying
-        Ready, as before the delete); the server's phase is left as last seen."""
+        """The Instance shows ``Deleting`` and its conditions say why it is still there (they would
+        otherwise go on saying Ready, as before the delete): Progressing for trouble that may pass,
+        Degraded for what needs the user."""
         status = self._writer.current(view)
-        phase = status.get("phase")
-        health = Health(
-            phase=Phase(phase) if phase in {known.value for known in Phase} else None,
-            spec_applied=True,
-            problem=problem,
-        )
+        status["phase"] = Phase.DELETING.value
+        health = Health(phase=Phase.DELETING, spec_applied=False, problem=problem)
         previous = status.get("conditions") or []
         status["conditions"] = conditions.compute(
             health, view.generation, previous, datetime.now(UTC)
