@@ -184,7 +184,8 @@ class Controls:
         self.servers = ServerControl(cloud, origin)
 
     def reset(self) -> None:
-        """Back to the seeded cloud: no servers or tokens, configured faults, zero counters."""
+        """Back to the seeded cloud: no servers or tokens, configured faults, zero counters.
+        The clock stays as it is, frozen or running: time never runs backwards."""
         self._cloud.reset()
 
     def expire_tokens(self) -> None:
