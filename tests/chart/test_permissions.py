@@ -1,6 +1,6 @@
 """The chart's RBAC suffices: the real operator, run as the chart runs it, asks for nothing more.
 
-kubectl installs the chart's CRDs and peering objects into the embedded Kubernetes API; the
+The chart's CRDs, RBAC and peering objects are installed into the embedded Kubernetes API; the
 operator runs with the flags of the chart's Deployment (with test cadences) against the OpenStack
 simulator, takes an Instance to Ready and deletes it. Every request the API server counted is then
 checked against the Roles and ClusterRoles the chart grants. The embedded API enforces no RBAC,
@@ -9,16 +9,16 @@ so this check is what would fail where a real cluster would answer 403.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from kubernetes import config as k8s_config
+from kubernetes.dynamic import DynamicClient
 
 from instance_operator.kubeapi import KubeAPI
 from instance_operator.simulator import Simulator, SimulatorConfig
-from tests.chart.helm import NAMESPACE, Manifests, render, tool
+from tests.chart.helm import NAMESPACE, Manifests, render
 from tests.support.cluster import CLOUD, SECRET, Cluster, example, wait_for
 from tests.support.operator_thread import FAST, operator_running
 from tests.support.timings import FAST_CLOUD
@@ -27,49 +27,30 @@ from tests.support.timings import FAST_CLOUD
 USER_WRITES = {("create", "instances"): 1, ("delete", "instances"): 1}
 
 
-def kubectl(kubeconfig: Path, tmp_path: Path, *args: str) -> str:
-    result = subprocess.run(
-        [
-            str(tool("kubectl")),
-            "--kubeconfig",
-            str(kubeconfig),
-            "--cache-dir",
-            str(tmp_path / "kc"),
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
 #: The kinds of the chart's RBAC, installed as rendered.
 RBAC_KINDS = ("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
 
 
-def install(manifests: Manifests, kubeconfig: Path, tmp_path: Path, namespace: str) -> None:
+def install(manifests: Manifests, kubeconfig: Path, namespace: str) -> None:
     """What matters here of a cluster with the chart installed: the watched namespaces (which
-    must exist before the chart), the chart's CRDs, its RBAC and its peering objects."""
-    names = sorted({namespace, NAMESPACE, *manifests.config().namespaces})
-    spaces = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}} for n in names]
-    (tmp_path / "namespaces.yaml").write_text(yaml.safe_dump_all(spaces))
-    kubectl(kubeconfig, tmp_path, "apply", "-f", str(tmp_path / "namespaces.yaml"))
-    crds = manifests.of("CustomResourceDefinition")
-    (tmp_path / "crds.yaml").write_text(yaml.safe_dump_all(crds))
-    kubectl(kubeconfig, tmp_path, "apply", "-f", str(tmp_path / "crds.yaml"))
-    for crd in crds:
-        name = crd["metadata"]["name"]
-        kubectl(kubeconfig, tmp_path, "wait", "--for=condition=established", f"crd/{name}")
-    rbac = [doc for kind in RBAC_KINDS for doc in manifests.of(kind)]
-    (tmp_path / "rbac.yaml").write_text(yaml.safe_dump_all(rbac))
-    kubectl(kubeconfig, tmp_path, "apply", "-f", str(tmp_path / "rbac.yaml"))
-    peerings = manifests.of("KopfPeering") + manifests.of("ClusterKopfPeering")
-    if peerings:
-        (tmp_path / "peering.yaml").write_text(yaml.safe_dump_all(peerings))
-        kubectl(kubeconfig, tmp_path, "apply", "-f", str(tmp_path / "peering.yaml"))
+    must exist before the chart), the chart's CRDs, its RBAC and its peering objects. Through the
+    Python client: kubectl sends no bearer token to a plain-HTTP server, and the embedded API may
+    be authorizing requests."""
+    api = k8s_config.new_client_from_config(str(kubeconfig))
+    try:
+        dynamic = DynamicClient(api)  # type: ignore[no-untyped-call]
+        names = sorted({namespace, NAMESPACE, *manifests.config().namespaces})
+        spaces = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}} for n in names]
+        crds = manifests.of("CustomResourceDefinition")
+        rbac = [doc for kind in RBAC_KINDS for doc in manifests.of(kind)]
+        peerings = manifests.of("KopfPeering") + manifests.of("ClusterKopfPeering")
+        for doc in [*spaces, *crds, *rbac, *peerings]:
+            if doc["kind"] == "KopfPeering" or doc["kind"] == "ClusterKopfPeering":
+                dynamic.resources.invalidate_cache()  # the CRDs above are served now
+            resource = dynamic.resources.get(api_version=doc["apiVersion"], kind=doc["kind"])
+            resource.create(body=doc, namespace=doc["metadata"].get("namespace"))
+    finally:
+        api.close()
 
 
 def grants(manifests: Manifests) -> list[tuple[str | None, dict[str, Any]]]:
@@ -121,7 +102,7 @@ def test_the_operator_needs_no_more_than_the_chart_grants(values: str, tmp_path:
         KubeAPI().running() as api,
     ):
         kubeconfig = api.write_kubeconfig(tmp_path / "kubeconfig")
-        install(manifests, kubeconfig, tmp_path, namespace)
+        install(manifests, kubeconfig, namespace)
         cluster = Cluster(api, kubeconfig, namespace)
         cluster.put_secret(SECRET, {"clouds.yaml": sim.clouds_yaml(cloud_name=CLOUD)})
         instance = example("instance-minimal.yaml")

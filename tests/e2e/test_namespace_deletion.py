@@ -25,6 +25,7 @@ import pytest
 
 from instance_operator.api.names import IN_USE_FINALIZER, SERVER_TAG_PREFIX
 from instance_operator.kubeapi import KubeAPI
+from instance_operator.kubeapi.kubeconfig import render_kubeconfig
 from instance_operator.simulator import Simulator, SimulatorConfig
 from tests.chart.helm import Manifests, render
 from tests.chart.test_permissions import install, permits
@@ -48,10 +49,13 @@ USER_REQUESTS = {("create", "instances"): DELETE + ORPHAN, ("delete", "namespace
 
 
 def operator_kubeconfig(api: KubeAPI, manifests: Manifests, path: Path) -> Path:
-    """Who the operator is. The embedded API does not authorize requests yet, so any identity
-    passes; once it does, this is where the chart's ServiceAccount gets its token (see
-    ``manifests.one("ServiceAccount")``), and a missing grant becomes a 403 that fails the run."""
-    return api.write_kubeconfig(path)
+    """Who the operator is: the chart's ServiceAccount, with a token from its TokenRequest. The
+    embedded API authorizes every request against the chart's bindings, so a missing grant is a
+    403 that fails the run, as on a real cluster."""
+    account = manifests.one("ServiceAccount")["metadata"]
+    token = api.service_account_token(account["namespace"], account["name"])
+    path.write_text(render_kubeconfig(api.url, token=token, namespace=NAMESPACE))
+    return path
 
 
 def instance(name: str, policy: str) -> dict[str, Any]:
@@ -102,10 +106,10 @@ def test_deleting_a_namespace_with_instances_finishes(
     caplog.set_level(logging.WARNING)
     with (
         Simulator(SimulatorConfig(durations=FAST_CLOUD)).running() as sim,
-        KubeAPI().running() as api,
+        KubeAPI(authorization=True).running() as api,
     ):
         admin = api.write_kubeconfig(tmp_path / "admin.yaml")
-        install(manifests, admin, tmp_path, NAMESPACE)
+        install(manifests, admin, NAMESPACE)
         cluster = Cluster(api, admin, NAMESPACE)
         cluster.put_secret(SECRET, {"clouds.yaml": sim.clouds_yaml(cloud_name=CLOUD)})
         policies = {f"web-{i}": "Delete" if i < DELETE else "Orphan" for i in range(10)}

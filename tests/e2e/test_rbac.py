@@ -100,6 +100,7 @@ def box(mode: str, tmp_path: Path) -> Iterator[Box]:
         standalone=config.standalone,
         peering_name=config.peering_name,
         peering_lifetime=config.peering_lifetime,
+        role_binding=config.role_binding,
     )
     sandbox = Sandbox(
         simulator=example_cloud(FAST_CLOUD),

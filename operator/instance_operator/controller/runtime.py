@@ -10,6 +10,7 @@ per cloud scope, see ``watcher.py``), the Secret poller, the release of in-use f
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import threading
@@ -273,23 +274,44 @@ def asks_for_work(before: InstanceView | None, after: InstanceView) -> bool:
 def read_peering(
     custom_api: Any, *, name: str, namespaces: Iterable[str]
 ) -> Callable[[], list[Mapping[str, Any]]]:
-    """A reader of kopf's peering object(s) for :class:`ActivityGate`."""
+    """A reader of kopf's peering object(s) for :class:`ActivityGate`. A watched namespace with
+    no peering object (none made, or the namespace deleted) has no peers to count: kopf itself
+    takes a missing object so."""
     spaces = list(namespaces)
 
     def read() -> list[Mapping[str, Any]]:
         if not spaces:
-            body = custom_api.get_cluster_custom_object(
-                "kopf.dev", "v1", "clusterkopfpeerings", name
+            found = _peering(
+                lambda: custom_api.get_cluster_custom_object(
+                    "kopf.dev", "v1", "clusterkopfpeerings", name
+                )
             )
-            return [body.get("status") or {}]
-        return [
-            (
-                custom_api.get_namespaced_custom_object(
-                    "kopf.dev", "v1", ns, "kopfpeerings", name
-                ).get("status")
-                or {}
+            return [found] if found is not None else []
+        statuses = [
+            _peering(
+                functools.partial(
+                    custom_api.get_namespaced_custom_object,
+                    "kopf.dev",
+                    "v1",
+                    ns,
+                    "kopfpeerings",
+                    name,
+                )
             )
             for ns in spaces
         ]
+        return [status for status in statuses if status is not None]
 
     return read
+
+
+def _peering(get: Callable[[], Any]) -> Mapping[str, Any] | None:
+    """The object's ``status``, or ``None`` when there is no such object (404)."""
+    try:
+        body = get()
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+    status: Mapping[str, Any] = body.get("status") or {}
+    return status

@@ -33,6 +33,8 @@ class OperatorFlags:
     peering_lifetime: int = 15
     #: With peering: the (Cluster)KopfPeering object's name.
     peering_name: str = "instance-operator"
+    #: The operator's RoleBinding in each watched namespace, which it holds with a finalizer.
+    role_binding: str | None = None
 
     def argv(self) -> list[str]:
         args = ["run", "--metrics-port", str(self.metrics_port), "--log-level", self.log_level]
@@ -44,6 +46,8 @@ class OperatorFlags:
             args += ["--peering-name", self.peering_name]
         for namespace in self.namespaces:
             args += ["--namespace", namespace]
+        if self.role_binding:
+            args += ["--role-binding", self.role_binding]
         args += ["--poll-interval", f"{self.poll_interval:g}"]
         args += ["--fast-poll-interval", f"{self.fast_poll_interval:g}"]
         args += ["--resync-interval", f"{self.resync_interval:g}"]
