@@ -1,4 +1,9 @@
-"""``KubeAPI``: the emulated API server, in-process (own thread and loop) or on the caller's loop."""
+"""``KubeAPI``: the emulated API server, in-process (own thread and loop) or on the caller's loop.
+
+The port is held for the server's whole life by a bound socket that never listens (both it and
+the listener set ``SO_REUSEPORT``), so a ``down`` fault can close the listener, during which
+connections are refused, and listen again on the same port without another process taking it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import asyncio
 import contextlib
 import copy
 import logging
+import socket
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -15,7 +21,7 @@ from aiohttp import web
 
 from instance_operator.kubeapi import control, discovery, errors, openapi
 from instance_operator.kubeapi.counters import Counters
-from instance_operator.kubeapi.faults import Faults
+from instance_operator.kubeapi.faults import Fault, Faults
 from instance_operator.kubeapi.handlers import ResourceHandler
 from instance_operator.kubeapi.kubeconfig import render_kubeconfig
 from instance_operator.kubeapi.resources import ResourceType
@@ -48,7 +54,7 @@ class KubeAPI:
             raise ValueError("watch_history must be at least 1")
         if bookmark_interval <= 0:
             raise ValueError("bookmark_interval must be positive")
-        self.faults = Faults()
+        self.faults = Faults(on_server_fault=self._server_fault)
         self.counters = Counters()
         self.token = token
         self._port = port
@@ -57,6 +63,10 @@ class KubeAPI:
             self._store, self.faults, self.counters, bookmark_interval
         )
         self._runner: web.AppRunner | None = None
+        self._site: web.SockSite | None = None
+        #: Keeps the port ours while the listener is closed by a ``down`` fault.
+        self._port_holder: socket.socket | None = None
+        self._outage: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._url: str | None = None
 
@@ -78,18 +88,70 @@ class KubeAPI:
             app, handler_cancellation=True, shutdown_timeout=_SHUTDOWN_SECONDS, access_log=None
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self._port)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
+        listener = _listener(self._port)
+        host, port = listener.getsockname()[:2]
+        self._port_holder = _port_holder(port)
+        await self._listen(listener)
         self._url = f"http://{host}:{port}"
         self._loop = asyncio.get_running_loop()
 
     async def stop(self) -> None:
+        if self._outage is not None:
+            self._outage.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._outage
         self._store.close_watchers()
         if self._runner is not None:
             await self._runner.cleanup()
-        self._runner = None
+        if self._port_holder is not None:
+            self._port_holder.close()
+        self._runner = self._site = self._port_holder = self._outage = None
         self._loop = None
+
+    async def _listen(self, listener: socket.socket) -> None:
+        assert self._runner is not None
+        self._site = web.SockSite(self._runner, listener)
+        await self._site.start()
+
+    # -- server faults -------------------------------------------------------------------------
+
+    def _server_fault(self, fault: Fault) -> None:
+        """Carry out a ``gone`` or ``down`` fault on the server's loop."""
+
+        def act() -> None:
+            if fault.kind == "gone":
+                rtypes = (
+                    None if fault.resource is None else self._store.catalog.find(fault.resource)
+                )
+                if rtypes == []:
+                    raise ValueError(f"no served resource is named {fault.resource!r}")
+                self._store.restart_watch_cache(rtypes)
+                return
+            if self._runner is None:
+                raise ValueError("a down fault needs a running server")
+            if self._outage is not None and not self._outage.done():
+                raise ValueError("the API server is already down")
+            self._outage = asyncio.get_running_loop().create_task(self._down(fault.seconds))
+
+        self._on_loop(act)
+
+    async def _down(self, seconds: float) -> None:
+        """Gone as a killed process is: no listener, every connection closed, the watch cache
+        lost; then back on the same port with the same objects."""
+        assert self._runner is not None
+        assert self._runner.server is not None
+        assert self._site is not None
+        assert self._url is not None
+        await self._site.stop()
+        self._site = None
+        self._store.restart_watch_cache()
+        for connection in self._runner.server.connections:
+            if connection.transport is not None:
+                connection.transport.abort()
+        logger.info("Down for %g s (fault)", seconds)
+        await asyncio.sleep(seconds)
+        await self._listen(_listener(int(self._url.rsplit(":", 1)[1])))
+        logger.info("Serving again on %s", self._url)
 
     @contextlib.contextmanager
     def running(self) -> Iterator[KubeAPI]:
@@ -231,6 +293,23 @@ class KubeAPI:
             ),
             *(web.get(path, healthy) for path in ("/healthz", "/livez", "/readyz")),
         ]
+
+
+def _listener(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
+
+
+def _port_holder(port: int) -> socket.socket:
+    """A socket bound to the port that never listens: no one else can bind it, and with no
+    listener a connection is refused."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

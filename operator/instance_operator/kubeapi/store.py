@@ -64,6 +64,17 @@ class Store:
             for watcher in coll.watchers:
                 watcher.close()
 
+    def restart_watch_cache(self, rtypes: list[ResourceType] | None = None) -> None:
+        """The API server's watch cache of these resources (all if ``None``) re-initialised at
+        the current resourceVersion, as after an etcd compaction or a restart."""
+        chosen = (
+            list(self._collections.values())
+            if rtypes is None
+            else [self.collection(rtype) for rtype in rtypes]
+        )
+        for coll in chosen:
+            coll.restart_history(self.rv)
+
     def namespaced_types(self) -> list[ResourceType]:
         return [rtype for rtype in self._latest_types.values() if rtype.namespaced]
 

@@ -5,13 +5,19 @@ falls between the two. Each change is offered to the watchers of its resource on
 namespace and selectors; a MODIFIED object that enters or leaves a selector arrives as ADDED or
 DELETED, as from the API server. Bookmarks carry the global resourceVersion: every change up
 to it has already been queued to the watcher.
+
+A ``cut`` fault ends a stream as a load balancer would: a TCP reset, with no end chunk, possibly
+inside an event (its chunk announces the whole event, half of it follows).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
+import socket
+import struct
 from collections.abc import Mapping
 
 from aiohttp import web
@@ -24,6 +30,16 @@ from instance_operator.kubeapi.store import Store
 
 # How many queued events one write to the socket may carry.
 _BATCH = 256
+
+
+@dataclasses.dataclass(frozen=True)
+class Cut:
+    """Where a ``cut`` fault drops a stream: after ``events`` events or ``after`` seconds,
+    whichever comes first; with ``midway`` inside the event that follows."""
+
+    events: int | None
+    after: float | None
+    midway: bool
 
 
 class Watcher:
@@ -91,6 +107,7 @@ async def serve(
     labels: LabelSelector,
     fields: FieldSelector,
     bookmark_interval: float,
+    cut: Cut | None = None,
 ) -> web.StreamResponse:
     query = request.query
     table = tables.wants_table(request.headers.get("Accept", ""))
@@ -110,13 +127,33 @@ async def serve(
                     json.dumps({"type": "ERROR", "object": expired.body()}).encode() + b"\n"
                 )
             else:
-                await _pump(
-                    response, store, watcher, timeout, bookmark_interval if bookmarks else None
-                )
+                every = bookmark_interval if bookmarks else None
+                if await _pump(
+                    response, store, watcher, timeout=timeout, bookmark_every=every, cut=cut
+                ):
+                    await _reset(request, watcher, midway=cut is not None and cut.midway)
             await response.write_eof()
     finally:
         coll.watchers.discard(watcher)
     return response
+
+
+async def _reset(request: web.Request, watcher: Watcher, *, midway: bool) -> None:
+    """Drop the connection with a TCP reset, after half of the next event if ``midway``;
+    aiohttp then cancels this handler, as for any connection lost."""
+    transport = request.transport
+    assert transport is not None
+    if midway:
+        line = await watcher.queue.get()
+        if line is not None:
+            # A chunk that announces the whole event and carries half of it.
+            transport.write(f"{len(line):x}\r\n".encode() + line[: len(line) // 2])
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        # Linger on with a zero timeout: close() sends RST instead of FIN.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+    await asyncio.Event().wait()  # until aiohttp cancels the handler of the lost connection
 
 
 def _fill_backlog(
@@ -150,14 +187,24 @@ async def _pump(
     response: web.StreamResponse,
     store: Store,
     watcher: Watcher,
+    *,
     timeout: float | None,
     bookmark_every: float | None,
-) -> None:
+    cut: Cut | None,
+) -> bool:
+    """Send events until the timeout or the watcher closes (false), or until a cut is due (true)."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout if timeout is not None else None
-    next_bookmark = loop.time() + bookmark_every if bookmark_every is not None else None
+    now = loop.time()
+    deadline = now + timeout if timeout is not None else None
+    next_bookmark = now + bookmark_every if bookmark_every is not None else None
+    cut_at = now + cut.after if cut is not None and cut.after is not None else None
+    limit = cut.events if cut is not None else None
+    sent = 0
     while True:
-        waits = [moment - loop.time() for moment in (deadline, next_bookmark) if moment is not None]
+        if sent == limit or (cut_at is not None and loop.time() >= cut_at):
+            return True
+        moments = (deadline, next_bookmark, cut_at)
+        waits = [moment - loop.time() for moment in moments if moment is not None]
         try:
             line = (
                 await asyncio.wait_for(watcher.queue.get(), max(0.0, min(waits)))
@@ -166,21 +213,23 @@ async def _pump(
             )
         except TimeoutError:
             if deadline is not None and loop.time() >= deadline:
-                return
-            assert bookmark_every is not None
-            watcher.bookmark(store.rv)
-            next_bookmark = loop.time() + bookmark_every
+                return False
+            if next_bookmark is not None and loop.time() >= next_bookmark:
+                watcher.bookmark(store.rv)
+                next_bookmark = loop.time() + (bookmark_every or 0.0)
             continue
         if line is None:
-            return
+            return False
         batch = [line]
-        while len(batch) < _BATCH and not watcher.queue.empty():
+        room = _BATCH if limit is None else min(_BATCH, limit - sent)
+        while len(batch) < room and not watcher.queue.empty():
             more = watcher.queue.get_nowait()
             if more is None:
                 await response.write(b"".join(batch))
-                return
+                return False
             batch.append(more)
         await response.write(b"".join(batch))
+        sent += len(batch)
 
 
 def _seconds(query: Mapping[str, str], name: str) -> float | None:
