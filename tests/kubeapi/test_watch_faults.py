@@ -195,9 +195,29 @@ def test_a_cut_resets_the_stream_after_n_events(
 
 
 @pytest.mark.usefixtures("crd")
+def test_a_cut_reaches_the_watches_already_open(
+    api: KubeAPI, custom: client.CustomObjectsApi
+) -> None:
+    (rv,) = create(custom, "a")
+    open_stream = RawStream(api.url, f"{WIDGETS}?watch=true&resourceVersion={rv}")
+    other = RawStream(
+        api.url, f"/api/v1/namespaces?watch=true&resourceVersion={rv}&timeoutSeconds=2"
+    )
+    wait_for("the watches to be served", lambda: api.open_watches(PLURAL) == 1, PATIENCE)
+    wait_for("the watches to be served", lambda: api.open_watches("namespaces") == 1, PATIENCE)
+    api.faults.inject("cut", resource=PLURAL, events=1, count=1)
+    create(custom, "b", "c")
+    assert open_stream.read_to_end() == "reset"
+    names = [e["object"]["metadata"]["name"] for e in events(iter(open_stream.body().splitlines()))]
+    assert names == ["b"]
+    assert other.read_to_end() == "closed"  # another resource: left alone
+    assert api.faults.rules() == []  # its one firing spent on the open watch
+
+
+@pytest.mark.usefixtures("crd")
 def test_a_midway_cut_falls_inside_an_event(api: KubeAPI, custom: client.CustomObjectsApi) -> None:
     create(custom, "a", "b")
-    api.faults.inject("cut", events=1, midway=True)
+    api.faults.inject("cut", events=1, midway=True, count=1)
     stream = RawStream(api.url, f"{WIDGETS}?watch=true")
     assert stream.read_to_end() == "reset"
     first, partial = stream.body().split(b"\n", 1)
@@ -207,7 +227,7 @@ def test_a_midway_cut_falls_inside_an_event(api: KubeAPI, custom: client.CustomO
     assert partial == stream.body()[-sent:]
 
     # What the kubernetes client sees: an error after the first event, never a half event.
-    api.faults.inject("cut", events=1, midway=True)
+    api.faults.inject("cut", events=1, midway=True, count=1)
     seen: list[str] = []
     stream_events = watch.Watch().stream(
         custom.list_namespaced_custom_object, GROUP, VERSION, "default", PLURAL

@@ -3,9 +3,10 @@
 Request kinds, drawn for each matching request: ``conflict`` (409 Conflict), ``error`` (500
 InternalError), ``hang`` (no answer for ``seconds``, then 504 Timeout; the write is not applied),
 ``latency`` (every matching request waits ``seconds`` first) and ``cut`` (a watch stream dropped
-with a TCP reset, as a load balancer drops it: once ``events`` events are out, or after a random
-delay of up to ``seconds``, whichever comes first; with ``midway`` the cut falls inside the next
-event, half of its chunk sent). A rule fires on a fraction ``rate`` of the matching requests, at
+with a TCP reset, as a load balancer drops it: once ``events`` more events are out, or after a
+random delay of up to ``seconds``, whichever comes first; with ``midway`` the cut falls inside
+the next event, half of its chunk sent). A cut applies to the watches open when it is injected
+as well as to later ones. A rule fires on a fraction ``rate`` of the matching requests, at
 most ``count`` times if given. Failures default to the write verbs, latency to all verbs, cuts to
 watches. Rules apply to resource requests only, never to discovery or the control endpoints.
 
@@ -59,14 +60,15 @@ class Fault:
 
 
 class Faults:
-    """The rules; ``on_server_fault`` carries out a ``gone`` or ``down`` fault when injected."""
+    """The rules; ``on_inject`` lets the server act on a fault when injected: carry out a
+    ``gone`` or ``down``, arm a ``cut`` on the watches already open."""
 
-    def __init__(self, on_server_fault: Callable[[Fault], None] | None = None) -> None:
+    def __init__(self, on_inject: Callable[[Fault], None] | None = None) -> None:
         self._lock = threading.Lock()
         self._rules: list[Fault] = []
         self._ids = itertools.count(1)
         self._random = random.Random()  # noqa: S311 - sampling faults, not secrets
-        self._on_server_fault = on_server_fault
+        self._on_inject = on_inject
 
     def inject(
         self,
@@ -114,7 +116,9 @@ class Faults:
                 next(self._ids), kind, chosen, resource, count, rate, seconds, events, midway
             )
             self._rules.append(fault)
-            return fault.id
+        if self._on_inject is not None:
+            self._on_inject(fault)
+        return fault.id
 
     def _server_fault(
         self, kind: str, resource: str | None, seconds: float | None, unused: list[str]
@@ -127,11 +131,11 @@ class Faults:
             )
         if kind == "down" and (seconds is None or seconds <= 0):
             raise ValueError("a down fault needs seconds > 0: how long the API server is gone")
-        if self._on_server_fault is None:
+        if self._on_inject is None:
             raise ValueError(f"a {kind} fault needs a running server")
         with self._lock:
             fault = Fault(next(self._ids), kind, frozenset(), resource, 1, 1.0, seconds or 0.0)
-        self._on_server_fault(fault)
+        self._on_inject(fault)
         return fault.id
 
     def clear(self) -> None:
@@ -149,17 +153,28 @@ class Faults:
             for rule in list(self._rules):
                 if rule.kind != "latency" and failure is not None:
                     continue
-                if not rule.matches(verb, group, plural) or self._random.random() >= rule.rate:
+                if not rule.matches(verb, group, plural) or not self._fires(rule):
                     continue
-                if rule.count is not None:
-                    rule.count -= 1
-                    if rule.count == 0:
-                        self._rules.remove(rule)
                 if rule.kind == "latency":
                     delay += rule.seconds
                 else:
                     failure = rule
         return delay, failure
+
+    def claim(self, fault: Fault) -> bool:
+        """Whether a rule fires once more outside a request (a cut on an open watch)."""
+        with self._lock:
+            return fault in self._rules and self._fires(fault)
+
+    def _fires(self, rule: Fault) -> bool:
+        """Draw ``rate`` and spend one of ``count``; under the lock."""
+        if self._random.random() >= rule.rate:
+            return False
+        if rule.count is not None:
+            rule.count -= 1
+            if rule.count == 0:
+                self._rules.remove(rule)
+        return True
 
     def cut_delay(self, fault: Fault) -> float | None:
         """For a cut with ``seconds``: when it falls, drawn uniformly from ``[0, seconds]``."""

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from instance_operator.kubeapi import control, discovery, errors, openapi
+from instance_operator.kubeapi import control, discovery, errors, openapi, watch
 from instance_operator.kubeapi.counters import Counters
 from instance_operator.kubeapi.faults import Fault, Faults
 from instance_operator.kubeapi.handlers import ResourceHandler
@@ -54,7 +54,7 @@ class KubeAPI:
             raise ValueError("watch_history must be at least 1")
         if bookmark_interval <= 0:
             raise ValueError("bookmark_interval must be positive")
-        self.faults = Faults(on_server_fault=self._server_fault)
+        self.faults = Faults(on_inject=self._on_inject)
         self.counters = Counters()
         self.token = token
         self._port = port
@@ -115,14 +115,18 @@ class KubeAPI:
 
     # -- server faults -------------------------------------------------------------------------
 
-    def _server_fault(self, fault: Fault) -> None:
-        """Carry out a ``gone`` or ``down`` fault on the server's loop."""
+    def _on_inject(self, fault: Fault) -> None:
+        """On the server's loop: carry out a ``gone`` or ``down`` fault, arm a ``cut`` on the
+        watches already open."""
+        if fault.kind not in ("gone", "down", "cut"):
+            return
 
         def act() -> None:
+            rtypes = None if fault.resource is None else self._store.catalog.find(fault.resource)
+            if fault.kind == "cut":
+                self._arm_open_watches(fault, rtypes)
+                return
             if fault.kind == "gone":
-                rtypes = (
-                    None if fault.resource is None else self._store.catalog.find(fault.resource)
-                )
                 if rtypes == []:
                     raise ValueError(f"no served resource is named {fault.resource!r}")
                 self._store.restart_watch_cache(rtypes)
@@ -134,6 +138,13 @@ class KubeAPI:
             self._outage = asyncio.get_running_loop().create_task(self._down(fault.seconds))
 
         self._on_loop(act)
+
+    def _arm_open_watches(self, fault: Fault, rtypes: list[ResourceType] | None) -> None:
+        for coll in self._store.collections(rtypes):
+            for watcher in list(coll.watchers):
+                if isinstance(watcher, watch.Watcher) and self.faults.claim(fault):
+                    cut = watch.Cut(fault.events, self.faults.cut_delay(fault), fault.midway)
+                    watcher.arm(cut)
 
     async def _down(self, seconds: float) -> None:
         """Gone as a killed process is: no listener, every connection closed, the watch cache
@@ -208,6 +219,10 @@ class KubeAPI:
             return copy.deepcopy(found.body) if found is not None else None
 
         return self._on_loop(read)
+
+    def open_watches(self, resource: str) -> int:
+        """How many watches of ``resource`` are being served now."""
+        return self._on_loop(lambda: len(self._store.collection(self._resolve(resource)).watchers))
 
     def _resolve(self, resource: str) -> ResourceType:
         rtypes = self._store.catalog.find(resource)

@@ -67,13 +67,14 @@ class Store:
     def restart_watch_cache(self, rtypes: list[ResourceType] | None = None) -> None:
         """The API server's watch cache of these resources (all if ``None``) re-initialised at
         the current resourceVersion, as after an etcd compaction or a restart."""
-        chosen = (
-            list(self._collections.values())
-            if rtypes is None
-            else [self.collection(rtype) for rtype in rtypes]
-        )
-        for coll in chosen:
+        for coll in self.collections(rtypes):
             coll.restart_history(self.rv)
+
+    def collections(self, rtypes: list[ResourceType] | None = None) -> list[Collection]:
+        """The collections of these resources, or all of them."""
+        if rtypes is None:
+            return list(self._collections.values())
+        return [self.collection(rtype) for rtype in rtypes]
 
     def namespaced_types(self) -> list[ResourceType]:
         return [rtype for rtype in self._latest_types.values() if rtype.namespaced]

@@ -30,6 +30,8 @@ from instance_operator.kubeapi.store import Store
 
 # How many queued events one write to the socket may carry.
 _BATCH = 256
+# Queued to wake the pump when a cut is armed; never written.
+_WAKE = b""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +61,25 @@ class Watcher:
         #: kubectl's ``get --watch`` wants each object as a one-row Table.
         self.table = table
         self.queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+        #: Events written so far.
+        self.sent = 0
+        #: Where an armed cut drops the stream: at this many events sent, or at this loop time.
+        self.cut_at_events: int | None = None
+        self.cut_at_time: float | None = None
+        self.cut_midway = False
+
+    def arm(self, cut: Cut) -> None:
+        """Drop this stream as ``cut`` says, counting from now."""
+        if cut.events is not None:
+            self.cut_at_events = self.sent + cut.events
+        if cut.after is not None:
+            self.cut_at_time = asyncio.get_running_loop().time() + cut.after
+        self.cut_midway = cut.midway
+        self.queue.put_nowait(_WAKE)
+
+    def cut_due(self, now: float) -> bool:
+        by_events = self.cut_at_events is not None and self.sent >= self.cut_at_events
+        return by_events or (self.cut_at_time is not None and now >= self.cut_at_time)
 
     def selects(self, stored: Stored) -> bool:
         return self.labels.matches(stored.body) and self.fields.matches(stored.body)
@@ -109,9 +130,12 @@ async def serve(
     bookmark_interval: float,
     cut: Cut | None = None,
 ) -> web.StreamResponse:
+    """Serve one watch; ``cut`` arms a cut fault on it from the start."""
     query = request.query
     table = tables.wants_table(request.headers.get("Accept", ""))
     watcher = Watcher(rtype, namespace, labels, fields, table=table)
+    if cut is not None:
+        watcher.arm(cut)
     bookmarks = query.get("allowWatchBookmarks") == "true"
     timeout = _seconds(query, "timeoutSeconds")
     coll = store.collection(rtype)
@@ -128,23 +152,23 @@ async def serve(
                 )
             else:
                 every = bookmark_interval if bookmarks else None
-                if await _pump(
-                    response, store, watcher, timeout=timeout, bookmark_every=every, cut=cut
-                ):
-                    await _reset(request, watcher, midway=cut is not None and cut.midway)
+                if await _pump(response, store, watcher, timeout=timeout, bookmark_every=every):
+                    await _reset(request, watcher)
             await response.write_eof()
     finally:
         coll.watchers.discard(watcher)
     return response
 
 
-async def _reset(request: web.Request, watcher: Watcher, *, midway: bool) -> None:
-    """Drop the connection with a TCP reset, after half of the next event if ``midway``;
+async def _reset(request: web.Request, watcher: Watcher) -> None:
+    """Drop the connection with a TCP reset, after half of the next event for a midway cut;
     aiohttp then cancels this handler, as for any connection lost."""
     transport = request.transport
     assert transport is not None
-    if midway:
-        line = await watcher.queue.get()
+    if watcher.cut_midway:
+        line: bytes | None = _WAKE
+        while line == _WAKE:
+            line = await watcher.queue.get()
         if line is not None:
             # A chunk that announces the whole event and carries half of it.
             transport.write(f"{len(line):x}\r\n".encode() + line[: len(line) // 2])
@@ -190,20 +214,15 @@ async def _pump(
     *,
     timeout: float | None,
     bookmark_every: float | None,
-    cut: Cut | None,
 ) -> bool:
     """Send events until the timeout or the watcher closes (false), or until a cut is due (true)."""
     loop = asyncio.get_running_loop()
-    now = loop.time()
-    deadline = now + timeout if timeout is not None else None
-    next_bookmark = now + bookmark_every if bookmark_every is not None else None
-    cut_at = now + cut.after if cut is not None and cut.after is not None else None
-    limit = cut.events if cut is not None else None
-    sent = 0
+    deadline = loop.time() + timeout if timeout is not None else None
+    next_bookmark = loop.time() + bookmark_every if bookmark_every is not None else None
     while True:
-        if sent == limit or (cut_at is not None and loop.time() >= cut_at):
+        if watcher.cut_due(loop.time()):
             return True
-        moments = (deadline, next_bookmark, cut_at)
+        moments = (deadline, next_bookmark, watcher.cut_at_time)
         waits = [moment - loop.time() for moment in moments if moment is not None]
         try:
             line = (
@@ -220,16 +239,24 @@ async def _pump(
             continue
         if line is None:
             return False
-        batch = [line]
-        room = _BATCH if limit is None else min(_BATCH, limit - sent)
+        batch = [line] if line else []
+        room = _BATCH
+        if watcher.cut_at_events is not None:
+            room = min(room, watcher.cut_at_events - watcher.sent)
         while len(batch) < room and not watcher.queue.empty():
             more = watcher.queue.get_nowait()
             if more is None:
-                await response.write(b"".join(batch))
+                await _write(response, watcher, batch)
                 return False
-            batch.append(more)
+            if more:
+                batch.append(more)
+        await _write(response, watcher, batch)
+
+
+async def _write(response: web.StreamResponse, watcher: Watcher, batch: list[bytes]) -> None:
+    if batch:
         await response.write(b"".join(batch))
-        sent += len(batch)
+        watcher.sent += len(batch)
 
 
 def _seconds(query: Mapping[str, str], name: str) -> float | None:
