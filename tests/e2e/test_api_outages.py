@@ -12,6 +12,7 @@ import socket
 
 from kubernetes import client as k8s
 
+from instance_operator.api import names
 from instance_operator.openstack.cloud import Cloud
 from instance_operator.openstack.compute import servers
 from instance_operator.sandbox import Box, Cluster, KubeControls, WaitTimeout
@@ -19,6 +20,8 @@ from tests.e2e.support import action_calls, nova_actions, web
 
 #: Generous: recovery takes kopf's backoff and a reconnect, on a loaded machine.
 PATIENCE = 90.0
+#: Seconds each compute call takes while an Instance should be mid-build.
+SLOW_CLOUD = 1.0
 
 
 def kube_of(box: Box) -> KubeControls:
@@ -32,6 +35,10 @@ def instance_lists(box: Box) -> int:
 
 def instance_watches(box: Box) -> int:
     return kube_of(box).counters.requests(verb="watch", resource="instances")
+
+
+def has_finalizer(cluster: Cluster, name: str) -> bool:
+    return names.FINALIZER in ((cluster.get(name) or {})["metadata"].get("finalizers") or [])
 
 
 def ready_server(cluster: Cluster) -> str:
@@ -118,14 +125,22 @@ def refused(url: str) -> bool:
 
 
 def test_api_server_down_for_15_seconds(box: Box, cluster: Cluster, cloud: Cloud) -> None:
+    assert box.sim is not None
     server_id = ready_server(cluster)
     kube = kube_of(box)
     watches = instance_watches(box)
+    # A second Instance is being built, slowly, when the API server goes: its status writes fail.
+    box.sim.faults.set(latency=SLOW_CLOUD, services=("compute",))
+    cluster.create(web("web-2"))
+    cluster.wait("web-2's finalizer", lambda: has_finalizer(cluster, "web-2"), PATIENCE)
     kube.faults.inject("down", seconds=15)
     cluster.wait("the API server to be down", lambda: refused(kube.url), PATIENCE)
+    box.sim.faults.clear()
     cluster.wait("the API server to be back", lambda: not refused(kube.url), PATIENCE)
     # As soon as it is back: the operator may well be still waiting to reconnect.
     cluster.patch_spec("web-1", {"metadata": {"outage": "down"}})
     cluster.wait("the operator to watch again", lambda: instance_watches(box) > watches, PATIENCE)
     then_everything_is_carried_out(box, cluster, cloud, server_id, "down")
-    assert box.operator.running()
+    cluster.wait_ready("web-2", PATIENCE)
+    # An unreachable API server is expected, and handled as such: no failure "unexpectedly".
+    assert "unexpectedly" not in box.operator.log_text()
