@@ -147,15 +147,32 @@ def test_gone_expires_continue_tokens_from_before(
 ) -> None:
     create(custom, "a", "b")
     page = custom.list_namespaced_custom_object(GROUP, VERSION, "default", PLURAL, limit=1)
-    token = page["metadata"]["continue"]
+    assert [item["metadata"]["name"] for item in page["items"]] == ["a"]
     create(custom, "c")
     api.faults.inject("gone", resource=f"{PLURAL}.{GROUP}")
     with pytest.raises(ApiException) as caught:
         custom.list_namespaced_custom_object(
-            GROUP, VERSION, "default", PLURAL, limit=1, _continue=token
+            GROUP, VERSION, "default", PLURAL, limit=1, _continue=page["metadata"]["continue"]
         )
     assert caught.value.status == 410
-    assert json.loads(caught.value.body)["reason"] == "Expired"
+    status = json.loads(caught.value.body)
+    assert status["reason"] == "Expired"
+    assert status["message"].startswith(
+        "The provided continue parameter is too old to display a consistent list result. You can"
+        " start a new list without the continue parameter, or use the continue token in this"
+        " response to retrieve the remainder of the results."
+    )
+    # The token in the answer goes on after "a", from the current state.
+    rest = custom.list_namespaced_custom_object(
+        GROUP, VERSION, "default", PLURAL, _continue=status["metadata"]["continue"]
+    )
+    assert [item["metadata"]["name"] for item in rest["items"]] == ["b", "c"]
+    assert (
+        rest["metadata"]["resourceVersion"]
+        == api.get(PLURAL, "c", "default")["metadata"][  # type: ignore[index]
+            "resourceVersion"
+        ]
+    )
 
 
 @pytest.mark.usefixtures("crd")

@@ -31,6 +31,10 @@ from instance_operator.kubeapi.metadata import (
 from instance_operator.kubeapi.resources import NAMESPACES, Catalog, ResourceType
 from instance_operator.kubeapi.selectors import FieldSelector, LabelSelector
 
+#: The resourceVersion in a continue token that goes on from the current state, as the API
+#: server's token in an expired continue's answer.
+_LATEST = -1
+
 
 @dataclasses.dataclass(frozen=True)
 class Page:
@@ -104,11 +108,10 @@ class Store:
         list_rv, after = self.rv, None
         if token:
             list_rv, after = _decode_token(token)
-            if list_rv < coll.horizon:
-                raise errors.expired(
-                    "The provided continue parameter is too old to display a consistent list result. "
-                    "You can start a new list without the continue parameter."
-                )
+            if list_rv == _LATEST:
+                list_rv = self.rv
+            elif list_rv < coll.horizon:
+                raise errors.continue_expired(_encode_token(_LATEST, after))
         name = fields.exact_name()
         keys = coll.keys(namespace, after)
         if name is not None and namespace is not None:
