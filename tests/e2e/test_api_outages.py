@@ -9,7 +9,9 @@ afterwards is carried out exactly once.
 from __future__ import annotations
 
 import socket
+from typing import Any
 
+import pytest
 from kubernetes import client as k8s
 
 from instance_operator.api import names
@@ -101,20 +103,30 @@ def test_watch_cache_reinitialised(box: Box, cluster: Cluster, cloud: Cloud) -> 
     then_everything_is_carried_out(box, cluster, cloud, server_id, "gone")
 
 
-def test_watch_streams_cut_mid_event(box: Box, cluster: Cluster, cloud: Cloud) -> None:
+@pytest.mark.parametrize(
+    ("how", "cut"),
+    [
+        ("mid-event", {"events": 0, "midway": True}),
+        ("at-random", {"seconds": 2.0}),
+    ],
+)
+def test_watch_streams_cut(
+    box: Box, cluster: Cluster, cloud: Cloud, how: str, cut: dict[str, Any]
+) -> None:
     server_id = ready_server(cluster)
     kube = kube_of(box)
     watches = instance_watches(box)
-    # The open watch and the next two, each cut halfway through its next event.
-    kube.faults.inject("cut", resource="instances", events=0, midway=True, count=3)
-    cluster.patch_spec("web-1", {"metadata": {"outage": "cut"}})
+    # The open watch and the next two: each cut halfway through its next event, or at a random
+    # moment within 2 s.
+    kube.faults.inject("cut", resource="instances", count=3, **cut)
+    cluster.patch_spec("web-1", {"metadata": {"outage": how}})
     cluster.wait(
         "the operator to watch again after three cuts",
         lambda: instance_watches(box) >= watches + 3 and not kube.faults.rules(),
         PATIENCE,
         about="web-1",
     )
-    then_everything_is_carried_out(box, cluster, cloud, server_id, "cut")
+    then_everything_is_carried_out(box, cluster, cloud, server_id, how)
 
 
 def refused(url: str) -> bool:
