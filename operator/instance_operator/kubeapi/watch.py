@@ -20,7 +20,7 @@ import socket
 import struct
 from collections.abc import Mapping
 
-from aiohttp import web
+from aiohttp import HttpVersion11, web
 
 from instance_operator.kubeapi import errors, tables
 from instance_operator.kubeapi.collection import Change, Stored
@@ -170,8 +170,11 @@ async def _reset(request: web.Request, watcher: Watcher) -> None:
         while line == _WAKE:
             line = await watcher.queue.get()
         if line is not None:
-            # A chunk that announces the whole event and carries half of it.
-            transport.write(f"{len(line):x}\r\n".encode() + line[: len(line) // 2])
+            # A chunk that announces the whole event and carries half of it (HTTP/1.1 streams
+            # are chunked; HTTP/1.0 ones are not).
+            chunked = request.version >= HttpVersion11
+            size = f"{len(line):x}\r\n".encode() if chunked else b""
+            transport.write(size + line[: len(line) // 2])
     sock = transport.get_extra_info("socket")
     if sock is not None:
         # Linger on with a zero timeout: close() sends RST instead of FIN.
