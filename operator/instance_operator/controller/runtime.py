@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from kubernetes.client.exceptions import ApiException
+from urllib3.exceptions import HTTPError as TransportError
 
 from instance_operator.api import names
 from instance_operator.controller import logcontext
@@ -201,11 +202,11 @@ class Controller:
                 outcome = self.finalizer.finalize(uid)
                 if outcome.done:
                     self.holds.finished(view)
-            except ApiException as exc:  # the Kubernetes API refused or dropped a write
+            # The Kubernetes API refused or dropped a write, or could not be reached at all (an
+            # API server restarting refuses connections): soon again, as for a conflict.
+            except (ApiException, TransportError) as exc:
                 delay = random.uniform(1.0, 3.0)  # noqa: S311 (jitter, not crypto)
-                log.warning(
-                    "Kubernetes API: %s %s; retrying in %.0f s", exc.status, exc.reason, delay
-                )
+                log.warning("Kubernetes API: %s; retrying in %.0f s", _kube_failure(exc), delay)
                 self.telemetry.reconciled(
                     "finalize" if view.deleting else "reconcile", "kubernetes_error", 0.0
                 )
@@ -254,6 +255,12 @@ class Controller:
                 log.info("Secret %s/%s changed: reconciling %d Instance(s)", *key, len(users))
             for view in users:
                 self.queue.add(view.uid)
+
+
+def _kube_failure(exc: ApiException | TransportError) -> str:
+    if isinstance(exc, ApiException):
+        return f"{exc.status} {exc.reason}"
+    return f"not reachable ({exc})"
 
 
 def asks_for_work(before: InstanceView | None, after: InstanceView) -> bool:

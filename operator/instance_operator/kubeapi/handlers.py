@@ -46,10 +46,13 @@ class ResourceHandler:
             delay, fault = self.faults.draw(verb, rtype.group, rtype.plural)
             if delay:
                 await asyncio.sleep(delay)
-            if fault is not None:
+            cut = None
+            if fault is not None and fault.kind == "cut":
+                cut = watch.Cut(fault.events, self.faults.cut_delay(fault), fault.midway)
+            elif fault is not None:
                 await _fail(fault, target, name or "")
             if verb == "watch":
-                return await self._watch(request, target)
+                return await self._watch(request, target, cut)
             if verb == "list":
                 return self._list(request, target)
             validation = FieldValidation.from_request(
@@ -182,7 +185,9 @@ class ResourceHandler:
             body=head[:-1].encode() + b',"items":[' + items + b"]}", content_type=JSON
         )
 
-    async def _watch(self, request: web.Request, target: Target) -> web.StreamResponse:
+    async def _watch(
+        self, request: web.Request, target: Target, cut: watch.Cut | None
+    ) -> web.StreamResponse:
         labels, fields = _selectors(request, target)
         return await watch.serve(
             request,
@@ -192,6 +197,7 @@ class ResourceHandler:
             labels=labels,
             fields=fields,
             bookmark_interval=self.bookmark_interval,
+            cut=cut,
         )
 
 

@@ -45,6 +45,10 @@ from instance_operator.kubeapi.metadata import (
 from instance_operator.kubeapi.resources import NAMESPACES, Catalog, ResourceType
 from instance_operator.kubeapi.selectors import FieldSelector, LabelSelector
 
+#: The resourceVersion in a continue token that goes on from the current state, as the API
+#: server's token in an expired continue's answer.
+_LATEST = -1
+
 
 @dataclasses.dataclass(frozen=True)
 class Page:
@@ -80,6 +84,18 @@ class Store:
             for watcher in coll.watchers:
                 watcher.close()
 
+    def restart_watch_cache(self, rtypes: list[ResourceType] | None = None) -> None:
+        """The API server's watch cache of these resources (all if ``None``) re-initialised at
+        the current resourceVersion, as after an etcd compaction or a restart."""
+        for coll in self.collections(rtypes):
+            coll.restart_history(self.rv)
+
+    def collections(self, rtypes: list[ResourceType] | None = None) -> list[Collection]:
+        """The collections of these resources, or all of them."""
+        if rtypes is None:
+            return list(self._collections.values())
+        return [self.collection(rtype) for rtype in rtypes]
+
     def namespaced_types(self) -> list[ResourceType]:
         return [rtype for rtype in self._latest_types.values() if rtype.namespaced]
 
@@ -108,11 +124,10 @@ class Store:
         list_rv, after = self.rv, None
         if token:
             list_rv, after = _decode_token(token)
-            if list_rv < coll.horizon:
-                raise errors.expired(
-                    "The provided continue parameter is too old to display a consistent list result. "
-                    "You can start a new list without the continue parameter."
-                )
+            if list_rv == _LATEST:
+                list_rv = self.rv
+            elif list_rv < coll.horizon:
+                raise errors.continue_expired(_encode_token(_LATEST, after))
         name = fields.exact_name()
         keys = coll.keys(namespace, after)
         if name is not None and namespace is not None:
