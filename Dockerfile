@@ -21,6 +21,16 @@ RUN pip wheel --no-cache-dir --no-deps --wheel-dir "$WHEELS" . \
     && pip --python "$VIRTUAL_ENV/bin/python" install --no-cache-dir "$WHEELS"/*.whl \
     && "$VIRTUAL_ENV/bin/instance-operator" --help
 
+# The Kubernetes client is three quarters of the virtualenv: thousands of generated modules, most
+# of their bytes docstrings. It ships as bytecode without docstrings (-OO) and without its sources:
+# 40 MB instead of 126, and it imports faster. Its tracebacks show no source lines; nothing in it
+# reads docstrings. The last command proves the operator still imports it.
+RUN kube="$("$VIRTUAL_ENV/bin/python" -c 'import kubernetes, os; print(os.path.dirname(kubernetes.__file__))')" \
+    && "$VIRTUAL_ENV/bin/python" -OO -m compileall -q -b "$kube" \
+    && find "$kube" -name '*.py' -delete \
+    && find "$kube" -name __pycache__ -prune -exec rm -rf {} + \
+    && "$VIRTUAL_ENV/bin/python" -c 'import instance_operator.controller.main'
+
 
 # The same base as the build stage: the virtualenv's interpreter links to its Python.
 FROM python:3.12-slim

@@ -81,10 +81,6 @@ import importlib.metadata as m
 for d in sorted(m.distributions(), key=lambda d: d.metadata["Name"].lower()):
     print(d.metadata["Name"] + "==" + d.version)
 ' >"$out/requirements.txt"
-if [ ! -x .venv/bin/cyclonedx-py ]; then
-    say "installing cyclonedx-bom into .venv"
-    .venv/bin/pip install -q cyclonedx-bom >&2
-fi
 .venv/bin/cyclonedx-py requirements --output-reproducible --of JSON -o "$out/$sbom_name" \
     "$out/requirements.txt" >&2
 

@@ -1,6 +1,6 @@
 """The chart's RBAC suffices: the real operator, run as the chart runs it, asks for nothing more.
 
-kubectl installs the chart's CRDs and peering objects into the embedded Kubernetes API; the
+The chart's CRDs, RBAC and peering objects are installed into the embedded Kubernetes API; the
 operator runs with the flags of the chart's Deployment (with test cadences) against the OpenStack
 simulator, takes an Instance to Ready and deletes it. Every request the API server counted is then
 checked against the Roles and ClusterRoles the chart grants. The embedded API enforces no RBAC,
@@ -9,16 +9,16 @@ so this check is what would fail where a real cluster would answer 403.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from kubernetes import config as k8s_config
+from kubernetes.dynamic import DynamicClient
 
 from instance_operator.kubeapi import KubeAPI
 from instance_operator.simulator import Simulator, SimulatorConfig
-from tests.chart.helm import Manifests, render, tool
+from tests.chart.helm import NAMESPACE, Manifests, render
 from tests.support.cluster import CLOUD, SECRET, Cluster, example, wait_for
 from tests.support.operator_thread import FAST, operator_running
 from tests.support.timings import FAST_CLOUD
@@ -27,51 +27,45 @@ from tests.support.timings import FAST_CLOUD
 USER_WRITES = {("create", "instances"): 1, ("delete", "instances"): 1}
 
 
-def kubectl(kubeconfig: Path, tmp_path: Path, *args: str) -> str:
-    result = subprocess.run(
-        [
-            str(tool("kubectl")),
-            "--kubeconfig",
-            str(kubeconfig),
-            "--cache-dir",
-            str(tmp_path / "kc"),
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+#: The kinds of the chart's RBAC, installed as rendered.
+RBAC_KINDS = ("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
 
 
-def install(manifests: Manifests, kubeconfig: Path, tmp_path: Path, namespace: str) -> None:
+def install(manifests: Manifests, kubeconfig: Path, namespace: str) -> None:
     """What matters here of a cluster with the chart installed: the watched namespaces (which
-    must exist before the chart), the chart's CRDs and its peering objects."""
-    names = sorted({namespace, *manifests.config().namespaces})
-    spaces = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}} for n in names]
-    (tmp_path / "namespaces.yaml").write_text(yaml.safe_dump_all(spaces))
-    kubectl(kubeconfig, tmp_path, "apply", "-f", str(tmp_path / "namespaces.yaml"))
-    crds = manifests.of("CustomResourceDefinition")
-    (tmp_path / "crds.yaml").write_text(yaml.safe_dump_all(crds))
-    kubectl(kubeconfig, tmp_path, "apply", "-f", str(tmp_path / "crds.yaml"))
-    for crd in crds:
-        name = crd["metadata"]["name"]
-        kubectl(kubeconfig, tmp_path, "wait", "--for=condition=established", f"crd/{name}")
-    peerings = manifests.of("KopfPeering") + manifests.of("ClusterKopfPeering")
-    assert peerings
-    (tmp_path / "peering.yaml").write_text(yaml.safe_dump_all(peerings))
-    kubectl(kubeconfig, tmp_path, "apply", "-f", str(tmp_path / "peering.yaml"))
+    must exist before the chart), the chart's CRDs, its RBAC and its peering objects. Through the
+    Python client: kubectl sends no bearer token to a plain-HTTP server, and the embedded API may
+    be authorizing requests."""
+    api = k8s_config.new_client_from_config(str(kubeconfig))
+    try:
+        dynamic = DynamicClient(api)  # type: ignore[no-untyped-call]
+        names = sorted({namespace, NAMESPACE, *manifests.config().namespaces})
+        spaces = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}} for n in names]
+        crds = manifests.of("CustomResourceDefinition")
+        rbac = [doc for kind in RBAC_KINDS for doc in manifests.of(kind)]
+        peerings = manifests.of("KopfPeering") + manifests.of("ClusterKopfPeering")
+        for doc in [*spaces, *crds, *rbac, *peerings]:
+            if doc["kind"] == "KopfPeering" or doc["kind"] == "ClusterKopfPeering":
+                dynamic.resources.invalidate_cache()  # the CRDs above are served now
+            resource = dynamic.resources.get(api_version=doc["apiVersion"], kind=doc["kind"])
+            resource.create(body=doc, namespace=doc["metadata"].get("namespace"))
+    finally:
+        api.close()
 
 
 def grants(manifests: Manifests) -> list[tuple[str | None, dict[str, Any]]]:
-    """(namespace, rule), with None for cluster-wide rules."""
+    """(namespace, rule), with None for cluster-wide rules: what the bindings grant, as the RBAC
+    authorizer resolves them (a ClusterRole bound by a RoleBinding grants in that namespace only)."""
+    roles = {
+        (role["kind"], role["metadata"].get("namespace"), role["metadata"]["name"]): role
+        for role in manifests.of("ClusterRole") + manifests.of("Role")
+    }
     out: list[tuple[str | None, dict[str, Any]]] = []
-    for role in manifests.of("ClusterRole"):
-        out += [(None, rule) for rule in role["rules"]]
-    for role in manifests.of("Role"):
-        out += [(role["metadata"]["namespace"], rule) for rule in role["rules"]]
+    for binding in manifests.of("ClusterRoleBinding") + manifests.of("RoleBinding"):
+        scope = binding["metadata"].get("namespace")
+        ref = binding["roleRef"]
+        role = roles[(ref["kind"], scope if ref["kind"] == "Role" else None, ref["name"])]
+        out += [(scope, rule) for rule in role["rules"]]
     return out
 
 
@@ -98,15 +92,17 @@ def test_the_operator_needs_no_more_than_the_chart_grants(values: str, tmp_path:
             "namespaces": chart.namespaces,
             "standalone": chart.standalone,
             "peering_name": chart.peering_name,
+            "role_binding": chart.role_binding,
         }
     )
     namespace = chart.namespaces[0] if chart.namespaces else "team-z"
+    assert manifests.of("KopfPeering") + manifests.of("ClusterKopfPeering")
     with (
         Simulator(SimulatorConfig(durations=FAST_CLOUD)).running() as sim,
         KubeAPI().running() as api,
     ):
         kubeconfig = api.write_kubeconfig(tmp_path / "kubeconfig")
-        install(manifests, kubeconfig, tmp_path, namespace)
+        install(manifests, kubeconfig, namespace)
         cluster = Cluster(api, kubeconfig, namespace)
         cluster.put_secret(SECRET, {"clouds.yaml": sim.clouds_yaml(cloud_name=CLOUD)})
         instance = example("instance-minimal.yaml")
@@ -146,7 +142,8 @@ def test_the_operator_needs_no_more_than_the_chart_grants(values: str, tmp_path:
             denied.append(row)
     for row in snapshot["writes"]:
         verbs = ("patch", "update", "create", "delete")
-        if row["group"] == "kopf.dev" and not any(
+        named = row["group"] in ("kopf.dev", "rbac.authorization.k8s.io")  # rules by resourceNames
+        if named and not any(
             permits(manifests, verb, row["group"], row["resource"], row["namespace"], row["name"])
             for verb in verbs
         ):
@@ -154,4 +151,7 @@ def test_the_operator_needs_no_more_than_the_chart_grants(values: str, tmp_path:
     assert not denied, "requests the chart does not grant:\n" + "\n".join(map(str, denied))
     used = {(row["verb"], row["resource"], row["subresource"]) for row in snapshot["requests"]}
     assert ("get", "secrets", "") in used  # the check saw the operator at work
+    assert ("patch", "secrets", "") in used  # the credentials' in-use finalizer, on and off
+    if chart.role_binding:
+        assert ("patch", "rolebindings", "") in used  # and the RoleBinding's
     assert any(resource.endswith("kopfpeerings") and verb == "patch" for verb, resource, _ in used)

@@ -1,11 +1,14 @@
-"""RBAC, least privilege: exactly what the operator needs, where it watches, and nothing else."""
+"""RBAC, least privilege: exactly what the operator needs, where it watches, and nothing else;
+and rights that deleting a watched namespace cannot take away before its Instances are gone."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
+from instance_operator.controller.config import OperatorConfig
 from tests.chart.helm import NAMESPACE, Manifests, render
 
 Rule = tuple[str, str, tuple[str, ...], tuple[str, ...]]  # group, resource, names, verbs
@@ -14,7 +17,8 @@ OPERATOR_RULES: set[Rule] = {
     ("instance-operator.dev", "instances", (), ("get", "list", "patch", "watch")),
     ("instance-operator.dev", "instances/status", (), ("patch",)),
     ("", "events", (), ("create",)),
-    ("", "secrets", (), ("get",)),
+    # patch: the in-use finalizer that keeps the credentials until the servers are deleted.
+    ("", "secrets", (), ("get", "patch")),
 }
 
 
@@ -69,31 +73,68 @@ def test_all_namespaces_through_one_cluster_role(
 @pytest.mark.parametrize(
     ("values", "peering"), [(("namespaces",), False), (("ha-namespaces",), True)]
 )
-def test_listed_namespaces_through_a_role_in_each(values: tuple[str, ...], peering: bool) -> None:
+def test_listed_namespaces_through_a_role_binding_in_each(
+    values: tuple[str, ...], peering: bool
+) -> None:
+    """No Role (a namespace's deletion would take it at once): a RoleBinding in each namespace to
+    one ClusterRole, which grants nothing by itself. With peering, kopf's peering objects alone
+    (by name) have a ClusterRoleBinding of their own: a deleted namespace's KopfPeering is then a
+    404 for kopf, not a 403 it retries."""
     manifests = render(*values)
-    assert not manifests.of("ClusterRole")
-    assert not manifests.of("ClusterRoleBinding")
+    assert not manifests.of("Role")
     config = manifests.config()
-    roles = {r["metadata"]["namespace"]: r for r in manifests.of("Role")}
+    roles = {r["metadata"]["name"]: r for r in manifests.of("ClusterRole")}
+    name = next(n for n in roles if not n.endswith("-peering"))
+    role = roles[name]
+    if peering:
+        (cluster_binding,) = manifests.of("ClusterRoleBinding")
+        assert cluster_binding["roleRef"]["name"] == f"{name}-peering"
+        assert rules(roles[f"{name}-peering"]) == peering_rules("kopfpeerings", config.peering_name)
+        bound_account(manifests, cluster_binding)
+    else:
+        assert set(roles) == {name}
+        assert not manifests.of("ClusterRoleBinding")
     bindings = {b["metadata"]["namespace"]: b for b in manifests.of("RoleBinding")}
-    assert set(roles) == set(bindings) == set(config.namespaces) == {"team-a", "team-b"}
-    expected = OPERATOR_RULES | (
-        peering_rules("kopfpeerings", config.peering_name) if peering else set()
-    )
-    for namespace, role in roles.items():
-        assert rules(role) == expected
-        binding = bindings[namespace]
+    assert set(bindings) == set(config.namespaces) == {"team-a", "team-b"}
+    own_binding = ("rbac.authorization.k8s.io", "rolebindings", (name,), ("get", "patch"))
+    assert rules(role) == OPERATOR_RULES | {own_binding}
+    for binding in bindings.values():
+        assert binding["metadata"]["name"] == name
         assert binding["roleRef"] == {
             "apiGroup": "rbac.authorization.k8s.io",
-            "kind": "Role",
-            "name": role["metadata"]["name"],
+            "kind": "ClusterRole",
+            "name": name,
         }
         bound_account(manifests, binding)
 
 
-@pytest.mark.parametrize("values", [(), ("namespaces",), ("ha",), ("ha-namespaces",), ("metrics",)])
-def test_secrets_are_only_read(values: tuple[str, ...]) -> None:
+@pytest.mark.parametrize("values", [("namespaces",), ("ha-namespaces",)])
+def test_the_operator_is_told_the_binding_it_keeps(values: tuple[str, ...]) -> None:
     manifests = render(*values)
-    for role in manifests.of("Role") + manifests.of("ClusterRole"):
-        granted = [r for r in rules(role) if r[1] == "secrets"]
-        assert granted == [("", "secrets", (), ("get",))]
+    names = {b["metadata"]["name"] for b in manifests.of("RoleBinding")}
+    assert names == {manifests.config().role_binding}
+
+
+@pytest.mark.parametrize("values", [(), ("ha",)])
+def test_all_namespaces_keep_no_binding(values: tuple[str, ...]) -> None:
+    """A ClusterRoleBinding is not in any namespace: no namespace's deletion touches it."""
+    assert render(*values).config().role_binding is None
+
+
+@pytest.mark.parametrize("values", [(), ("namespaces",), ("ha",), ("ha-namespaces",), ("metrics",)])
+def test_secrets_are_read_and_patched_only(values: tuple[str, ...]) -> None:
+    """Never listed, watched, updated or deleted: read by name, patched for one finalizer."""
+    manifests = render(*values)
+    granted = [
+        rule
+        for role in manifests.of("Role") + manifests.of("ClusterRole")
+        for rule in rules(role)
+        if rule[1] == "secrets"
+    ]
+    assert granted == [("", "secrets", (), ("get", "patch"))]
+
+
+def test_a_role_binding_needs_watched_namespaces() -> None:
+    with pytest.raises(ValidationError, match=r"--role-binding .* needs --namespace"):
+        OperatorConfig(role_binding="io-instance-operator")
+    assert OperatorConfig(namespaces=("team-a",), role_binding="io").role_binding == "io"

@@ -34,7 +34,7 @@ BAD_VALUES: dict[str, tuple[dict[str, Any], str]] = {
     "a misspelt nested key": ({"operator": {"pollIntervall": 5}}, "pollIntervall"),
     "env as a map": ({"extraEnv": {"A": "1"}}, "/extraEnv"),
     "a pull policy typo": ({"image": {"pullPolicy": "always"}}, "/image/pullPolicy"),
-    "no ServiceAccount to use": ({"serviceAccount": {"create": False}}, "/serviceAccount"),
+    "no ServiceAccount to use": ({"serviceAccount": {"create": False}}, "/serviceAccount/name"),
 }
 
 
@@ -66,9 +66,19 @@ def test_shipped_values_satisfy_the_schema(name: str) -> None:
 
 @pytest.mark.parametrize("case", sorted(BAD_VALUES))
 def test_the_schema_refuses_wrong_values(case: str) -> None:
-    override, _ = BAD_VALUES[case]
+    override, where = BAD_VALUES[case]
     errors = list(jsonschema.Draft7Validator(SCHEMA).iter_errors(merged(DEFAULTS, override)))
     assert errors, f"{case}: accepted"
+    # A path is a JSON pointer to the bad value; a bare name is an unknown key the error names.
+    named = [
+        "/" + "/".join(str(part) for part in error.absolute_path)
+        if where.startswith("/")
+        else error.message
+        for error in errors
+    ]
+    assert any(
+        where == name if where.startswith("/") else f"'{where}'" in name for name in named
+    ), f"{case}: the errors do not name {where}: {named}"
 
 
 @pytest.mark.parametrize("case", sorted(BAD_VALUES))

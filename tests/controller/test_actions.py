@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import pytest
 
 from instance_operator.controller.runtime import Controller
+from instance_operator.sandbox.cluster import action_of
 from instance_operator.simulator import Simulator
 from tests.controller.test_lifecycle import ACTION_PATH, web
 from tests.support.cluster import Cluster, wait_for
@@ -166,14 +167,29 @@ def test_a_hard_reboot_brings_a_server_back_from_error(
 
 
 def test_restart_mid_action_carries_it_out_once(
-    cluster: Cluster, sim: Simulator, tmp_path: Path
+    cluster: Cluster, sim: Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The operator dies after Nova took the reboot and before the request ID is written: from
+    the moment Nova has acted (before its answer leaves) the Kubernetes API takes no more writes,
+    which is all a crash looks like from outside. The next operator finds the call in Nova's
+    action log instead of making it again."""
+    record = sim.counters.record  # called once the answer is ready, before it is sent
+    crashed: list[int] = []
+
+    def answered(service: str, method: str, path: str, status: int) -> None:
+        if (method, path, status) == ("POST", ACTION_PATH, 202) and not crashed:
+            crashed.append(cluster.kube.faults.inject("error"))  # every write, from now on
+        record(service, method, path, status)
+
     with operator_running(cluster.kubeconfig):
         cluster.create(web())
         cluster.wait_ready("web-1")
+        monkeypatch.setattr(sim.counters, "record", answered)
         cluster.annotate("web-1", "reboot", "r1")
         wait_for("the reboot to be called", lambda: action_calls(sim) == 1)
-    # the operator stopped right after the call, perhaps before it recorded the request ID
+    cluster.kube.faults.clear()
+    left = action_of(cluster.get("web-1") or {}, "reboot")
+    assert (left["token"], left["result"], left.get("requestID")) == ("r1", "Running", None)
     with operator_running(cluster.kubeconfig):
         assert cluster.wait_action("web-1", "reboot", "r1")["result"] == "Succeeded"
         cluster.wait_ready("web-1")

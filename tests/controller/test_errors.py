@@ -228,9 +228,22 @@ def test_tokens_that_expire_quickly(cluster: Cluster, sim: Simulator, operator: 
 
 
 def test_status_write_failing_after_create_makes_no_second_server(
-    cluster: Cluster, sim: Simulator, operator: Controller
+    cluster: Cluster, sim: Simulator, operator: Controller, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cluster.kube.faults.inject("error", verbs=["patch"], resource="instances", count=3)
+    """The create reaches Nova, then the write that would record its server ID fails three times:
+    the server is found by its tag and adopted, never made again."""
+    builds = sim.faults.take_build_error  # called while Nova makes the server, before it answers
+    made: list[str] = []
+
+    def build_then_fail_the_next_writes() -> str | None:
+        if not made:
+            cluster.kube.faults.inject("error", verbs=["patch"], resource="instances", count=3)
+        made.append("server")
+        return builds()
+
+    monkeypatch.setattr(sim.faults, "take_build_error", build_then_fail_the_next_writes)
     cluster.create(web())
-    cluster.wait_ready("web-1", timeout=60)
-    assert sim.servers.count() == 1
+    status = cluster.wait_ready("web-1", timeout=60)
+    assert cluster.kube.faults.rules() == []  # all three failures landed after the create
+    assert [s["id"] for s in sim.servers.list(include_deleted=True)] == [status["serverID"]]
+    assert ("Normal", "Adopted") in reasons(cluster, "web-1")

@@ -146,12 +146,25 @@ def test_switching_to_orphan_releases_an_instance_whose_cloud_is_gone(
     cluster: Cluster, sim: Simulator, operator: Controller
 ) -> None:
     cluster.create(web())
-    cluster.wait_ready("web-1")
+    server_id = cluster.wait_ready("web-1")["serverID"]
     sim.faults.set(error_rate=1.0, error_status=503)  # the cloud stops answering
     cluster.delete("web-1")
-    wait_for("the deletion to be stuck", lambda: cluster.get("web-1") is not None, timeout=2)
+    stuck = "Cannot delete the server yet: OpenStack answered 503"
+    wait_for(
+        "the conditions to say why the deletion is stuck",
+        lambda: stuck in cluster.condition("web-1", "Progressing").get("message", ""),
+    )
+    progressing = cluster.condition("web-1", "Progressing")
+    assert (progressing["status"], progressing["reason"]) == ("True", "TransientError")
+    assert "set spec.deletionPolicy to Orphan" in progressing["message"]
+    assert cluster.condition("web-1", "Ready")["status"] == "False"
+    assert cluster.status("web-1")["phase"] == "Deleting"
+    assert ("Warning", "TransientError", progressing["message"]) in cluster.events("web-1")
+    assert cluster.get("web-1") is not None
+    assert (sim.servers.get(server_id) or {})["status"] == "ACTIVE"  # nothing was deleted
     cluster.patch_spec("web-1", {"deletionPolicy": "Orphan"})
-    cluster.wait_gone("web-1", timeout=30)
+    cluster.wait_gone("web-1", timeout=120)  # at kopf's next retry, 15 s after the last
+    assert (sim.servers.get(server_id) or {})["status"] == "ACTIVE"  # released, not deleted
 
 
 def test_server_deleted_out_of_band_is_lost_not_recreated(

@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from kubernetes.client.exceptions import ApiException
 
 from instance_operator.controller.peering import ActivityGate, Sightings, is_active
+from instance_operator.controller.runtime import read_peering
 
 LIFETIME = 60
 
@@ -145,3 +147,39 @@ def test_peers_in_several_peering_objects_are_tracked_apart() -> None:
         assert gate.check() is False  # the live one in the first object holds it paused
         clock.now += 5
         live.touch(5)
+
+
+class PeeringObjects:
+    """The CustomObjectsApi calls the reader makes, over a dict of namespace -> status."""
+
+    def __init__(self, statuses: dict[str, dict[str, Any]]) -> None:
+        self.statuses = statuses
+
+    def get_namespaced_custom_object(
+        self, group: str, version: str, namespace: str, plural: str, name: str
+    ) -> dict[str, Any]:
+        if namespace not in self.statuses:
+            raise ApiException(status=404, reason="Not Found")
+        return {"status": self.statuses[namespace]}
+
+
+def test_a_watched_namespace_without_a_peering_object_counts_no_peers() -> None:
+    """Deleted with its namespace, say: the other namespaces' peers still count."""
+    other = {"other": {"priority": 99, "lastseen": "t", "lifetime": 60}}
+    api = PeeringObjects({"team-b": other})
+    read = read_peering(api, name="instance-operator", namespaces=["team-a", "team-b"])
+    assert read() == [other]
+    api.statuses = {}
+    assert read() == []
+
+
+def test_other_failures_to_read_the_peering_are_not_taken_for_absence() -> None:
+    api = PeeringObjects({})
+
+    def refuse(*_: Any) -> dict[str, Any]:
+        raise ApiException(status=403, reason="Forbidden")
+
+    api.get_namespaced_custom_object = refuse  # type: ignore[method-assign]
+    read = read_peering(api, name="instance-operator", namespaces=["team-a"])
+    with pytest.raises(ApiException):
+        read()

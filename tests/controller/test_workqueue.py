@@ -49,7 +49,7 @@ def test_requests_for_a_queued_key_merge() -> None:
 
 
 def test_a_key_never_runs_twice_at_once_and_reruns_if_asked_meanwhile() -> None:
-    recorder = Recorder(hold=0.1)
+    recorder = Recorder(hold=0.5)  # long enough to be seen running on a loaded machine
     queue: WorkQueue[str] = WorkQueue(recorder, workers=4)
     queue.start()
     queue.add("a")
@@ -57,7 +57,8 @@ def test_a_key_never_runs_twice_at_once_and_reruns_if_asked_meanwhile() -> None:
     queue.add("a")  # while running: one more run afterwards, not in parallel
     queue.add("a")
     wait_until(lambda: recorder.calls["a"] == 2 and queue.pending() == 0)
-    time.sleep(0.15)
+    wait_until(lambda: not recorder.active)
+    time.sleep(0.2)  # a third run would have started by now
     queue.stop()
     assert recorder.calls["a"] == 2
     assert recorder.overlaps == 0
@@ -90,9 +91,9 @@ def test_immediate_add_supersedes_a_scheduled_retry_and_forget_drops_it() -> Non
     queue.add_after("a", 60)
     queue.add("a")
     wait_until(lambda: recorder.calls["a"] == 1)
-    queue.add_after("b", 0.05)
+    queue.add_after("b", 1.0)  # a second to forget it in, however slow the machine
     queue.forget("b")
-    time.sleep(0.2)
+    time.sleep(1.5)
     queue.stop()
     assert recorder.calls == Counter({"a": 1})
 

@@ -1,28 +1,32 @@
-"""kubectl against the emulated API, when a kubectl binary is on PATH."""
+"""kubectl against the emulated API: the pinned kubectl in .tools/bin, never skipped.
+
+``make test`` installs it (``scripts/ci-tools.sh``); without it every test here fails, saying how
+to get it, so a CI runner without kubectl cannot pass by skipping.
+"""
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 
 from instance_operator.kubeapi import KubeAPI
 from tests.kubeapi.conftest import GROUP, PLURAL, WIDGET_CRD, widget
 
-KUBECTL = shutil.which("kubectl")
-pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
+KUBECTL = Path(__file__).resolve().parents[2] / ".tools" / "bin" / "kubectl"
 
 
 def kubectl(
     tmp_path: Path, kubeconfig: Path, *args: str, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    assert KUBECTL is not None
+    assert KUBECTL.is_file(), (
+        f"{KUBECTL} is missing: run `bash scripts/ci-tools.sh` (`make test` does) to install the "
+        "pinned kubectl"
+    )
     command = [
-        KUBECTL,
+        str(KUBECTL),
         "--kubeconfig",
         str(kubeconfig),
         "--cache-dir",

@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import types
 
 import pytest
 from pydantic import SecretStr
 
-from instance_operator.openstack import errors
+from instance_operator.openstack import auth, errors, provider
 from instance_operator.openstack.compute import flavors, servers
 from instance_operator.openstack.config import CloudConfig, TokenAuth, load_clouds_yaml
 from instance_operator.openstack.microversion import Microversion
@@ -18,6 +19,7 @@ from instance_operator.openstack.settings import RetryPolicy, Settings
 from instance_operator.simulator import Simulator, SimulatorConfig
 from instance_operator.simulator.config import Microversions
 from tests.openstack.conftest import FAST, MakeCloud
+from tests.openstack.counted_faults import fault_first
 
 TOKENS = "/v3/auth/tokens"
 
@@ -86,33 +88,45 @@ def test_wrong_password_fails_once_for_a_while(
     assert _token_posts(sim, 401) == 1  # the failure is handed out again, Keystone asked once
 
 
-def test_reauthentication_before_expiry(sim: Simulator, make_cloud: MakeCloud) -> None:
+class SteppedClocks:
+    """Both clocks a token's life is measured on, stopped, and stepped together by the test: the
+    simulator's (issue and expiry) and the client's monotonic clock (refresh and failure hold)."""
+
+    def __init__(self, sim: Simulator, monkeypatch: pytest.MonkeyPatch) -> None:
+        self._sim = sim
+        self._now = 0.0
+        stepped = types.SimpleNamespace(monotonic=lambda: self._now, time=time.time)
+        monkeypatch.setattr(auth, "time", stepped)
+        monkeypatch.setattr(provider, "time", stepped)
+        sim.clock.freeze()
+
+    def step(self, seconds: float) -> None:
+        self._now += seconds
+        self._sim.clock.advance(seconds)
+
+
+def test_reauthentication_before_expiry(
+    sim: Simulator, make_cloud: MakeCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sim.faults.set(token_ttl=1.0)
-    cloud = make_cloud()
-    compute = cloud.compute
-    deadline = time.monotonic() + 1.6
-    calls = 0
-    while time.monotonic() < deadline:
+    clocks = SteppedClocks(sim, monkeypatch)
+    compute = make_cloud().compute
+    for _ in range(28):  # 1.75 s in steps of 1/16 s
         list(flavors.list_flavors(compute))
-        calls += 1
-        time.sleep(0.05)
-    assert calls > 10
-    assert 3 <= _token_posts(sim, 201) <= 5  # refreshed half-way through each 1 s token
+        clocks.step(1 / 16)
+    assert _token_posts(sim, 201) == 4  # at 0 s, then half-way through each 1 s token
     assert sim.counters.count(service="compute", status=401) == 0
 
 
-def test_keystone_503_and_lost_answers_are_retried(sim: Simulator, make_cloud: MakeCloud) -> None:
+def test_keystone_503_and_lost_answers_are_retried(
+    sim: Simulator, make_cloud: MakeCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The token POST creates nothing, so it is repeated like a GET."""
     settings = FAST.model_copy(
         update={"retry": RetryPolicy(retries=4, backoff_factor=0.4, backoff_jitter=0.0)}
     )
-    sim.faults.set(error_rate=1.0, error_status=503, services=("identity",))
-    timer = threading.Timer(0.3, sim.faults.clear)  # attempts at 0, 0, 0.8 s
-    timer.start()
-    try:
-        assert make_cloud(settings=settings).provider.token()
-    finally:
-        timer.join()
+    fault_first(sim, monkeypatch, 2, error_rate=1.0, error_status=503, services=("identity",))
+    assert make_cloud(settings=settings).provider.token()  # attempts at 0, 0 and 0.8 s
     assert (_token_posts(sim, 503), _token_posts(sim, 201)) == (2, 1)
     sim.faults.set(reset_rate=1.0, services=("identity",))
     with pytest.raises(errors.ResponseLost):
@@ -121,7 +135,7 @@ def test_keystone_503_and_lost_answers_are_retried(sim: Simulator, make_cloud: M
 
 
 def test_a_failed_early_refresh_keeps_the_valid_token(
-    sim: Simulator, make_cloud: MakeCloud
+    sim: Simulator, make_cloud: MakeCloud, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Keystone failing while the token still has time left costs no call; it is asked again
     after ``auth_failure_hold``, and its error only surfaces once the token has expired."""
@@ -129,23 +143,27 @@ def test_a_failed_early_refresh_keeps_the_valid_token(
         update={"retry": RetryPolicy(retries=1, backoff_factor=0.0), "auth_failure_hold": 0.3}
     )
     sim.faults.set(token_ttl=2.0)
+    clocks = SteppedClocks(sim, monkeypatch)
     cloud = make_cloud(settings=settings)
     compute = cloud.compute
     first = cloud.provider.token()
-    time.sleep(max(0.0, first.seconds_left() - 0.95))  # past half its life: due for refresh
+    clocks.step(1.05)  # past half its life: due for refresh
     sim.faults.set(error_rate=1.0, error_status=503, services=("identity",))
     assert list(flavors.list_flavors(compute))
     assert list(flavors.list_flavors(compute))
     assert cloud.provider.token() is first
     assert _token_posts(sim, 503) == 2  # one refresh (and its retry), then held
-    time.sleep(0.35)
+    clocks.step(0.25)
+    assert list(flavors.list_flavors(compute))
+    assert _token_posts(sim, 503) == 2  # still held
+    clocks.step(0.1)
     assert list(flavors.list_flavors(compute))
     assert _token_posts(sim, 503) == 4  # asked again after the hold, token still in use
-    time.sleep(max(0.0, first.seconds_left()) + 0.05)
+    clocks.step(first.seconds_left() + 0.05)
     with pytest.raises(errors.ServiceUnavailable):
         list(flavors.list_flavors(compute))
     sim.faults.set(error_rate=0.0)
-    time.sleep(0.35)
+    clocks.step(0.35)
     assert list(flavors.list_flavors(compute))
     assert cloud.provider.token() is not first
     assert sim.counters.count(service="compute", status=401) == 0

@@ -17,6 +17,7 @@ from instance_operator.openstack.metrics import RequestSample
 from instance_operator.openstack.settings import RetryPolicy, Settings
 from instance_operator.simulator import Simulator
 from tests.openstack.conftest import FAST, MakeCloud
+from tests.openstack.counted_faults import fault_first
 
 DETAIL = "/v2.1/flavors/detail"
 CREATE = "/v2.1/servers"
@@ -38,25 +39,17 @@ def _create_opts(cloud_compute: object, sim: Simulator) -> CreateOpts:
     return CreateOpts(name="web", flavor_ref=nano.id, image_ref=image.id, networks="none")
 
 
-def _clear_after(sim: Simulator, seconds: float) -> threading.Timer:
-    timer = threading.Timer(seconds, sim.faults.clear)
-    timer.start()
-    return timer
-
-
-def test_503_on_get_is_retried_until_it_passes(sim: Simulator, make_cloud: MakeCloud) -> None:
+def test_503_on_get_is_retried_until_it_passes(
+    sim: Simulator, make_cloud: MakeCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = FAST.model_copy(
         update={"retry": RetryPolicy(retries=4, backoff_factor=0.4, backoff_jitter=0.0)}
     )
     recorder = Recorder()
     cloud = make_cloud(settings=settings, metrics=recorder)
     compute = cloud.compute
-    sim.faults.set(error_rate=1.0, error_status=503, services=("compute",))
-    timer = _clear_after(sim, 0.3)  # attempts at 0, 0, 0.8 s: the third one gets through
-    try:
-        assert list(flavors.list_flavors(compute))
-    finally:
-        timer.join()
+    fault_first(sim, monkeypatch, 2, error_rate=1.0, error_status=503, services=("compute",))
+    assert list(flavors.list_flavors(compute))  # attempts at 0, 0 and 0.8 s: the third passes
     assert sim.counters.count(service="compute", path=DETAIL, status=503) == 2
     assert sim.counters.count(service="compute", path=DETAIL, status=200) == 1
     sample = next(s for s in recorder.samples if s.path_template == "flavors/detail")
@@ -95,13 +88,13 @@ def test_reset_after_sending_a_create_is_outcome_unknown(
 
 def test_timeout_of_a_create_is_outcome_unknown(sim: Simulator, make_cloud: MakeCloud) -> None:
     compute = make_cloud(settings=FAST.model_copy(update={"read_timeout": 0.3})).compute
-    sim.faults.set(timeout_rate=1.0, timeout_seconds=0.8, services=("compute",))
-    started = time.monotonic()
+    # Hung ten times longer than the client waits: had it waited, the simulator's reset at 3 s
+    # would make the error a lost connection, not a read timeout.
+    sim.faults.set(timeout_rate=1.0, timeout_seconds=3.0, services=("compute",))
     with pytest.raises(errors.OutcomeUnknown, match="read timeout"):
         servers.create(compute, _create_opts(compute, sim))
-    assert time.monotonic() - started < 0.7
     # the simulator counts a hung request when it gives up on it, after timeout_seconds
-    deadline = time.monotonic() + 3.0
+    deadline = time.monotonic() + 30.0
     while time.monotonic() < deadline and not sim.counters.count(method="POST", path=CREATE):
         time.sleep(0.05)
     assert sim.counters.count(service="compute", method="POST", path=CREATE) == 1
@@ -141,16 +134,13 @@ def test_connection_refused_is_connection_failed(
 
 
 def test_429_is_retried_after_retry_after_even_for_a_create(
-    sim: Simulator, make_cloud: MakeCloud
+    sim: Simulator, make_cloud: MakeCloud, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     compute = make_cloud().compute
-    sim.faults.set(over_limit_rate=1.0, over_limit_status=429, retry_after=1, services=("compute",))
-    timer = _clear_after(sim, 0.3)
+    limited = {"over_limit_rate": 1.0, "over_limit_status": 429, "retry_after": 1}
+    fault_first(sim, monkeypatch, 1, **limited, services=("compute",))
     started = time.monotonic()
-    try:
-        created = servers.create(compute, _create_opts(compute, sim))
-    finally:
-        timer.join()
+    created = servers.create(compute, _create_opts(compute, sim))
     assert created.id
     assert time.monotonic() - started >= 0.9  # Retry-After: 1 was honoured
     assert sim.counters.count(service="compute", method="POST", path=CREATE, status=429) == 1
@@ -158,7 +148,7 @@ def test_429_is_retried_after_retry_after_even_for_a_create(
 
 
 def test_429_without_retry_after_is_retried_with_backoff_for_reads_only(
-    sim: Simulator, make_cloud: MakeCloud
+    sim: Simulator, make_cloud: MakeCloud, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Some clouds and proxies answer 429 without Retry-After; a GET then waits the backoff."""
     settings = FAST.model_copy(
@@ -166,12 +156,8 @@ def test_429_without_retry_after_is_retried_with_backoff_for_reads_only(
     )
     compute = make_cloud(settings=settings).compute
     without_header = {"over_limit_status": 429, "retry_after": None, "services": ("compute",)}
-    sim.faults.set(over_limit_rate=1.0, **without_header)
-    timer = _clear_after(sim, 0.3)  # attempts at 0, 0, 0.8 s: the third one gets through
-    try:
-        assert list(flavors.list_flavors(compute))
-    finally:
-        timer.join()
+    fault_first(sim, monkeypatch, 2, over_limit_rate=1.0, **without_header)
+    assert list(flavors.list_flavors(compute))  # attempts at 0, 0 and 0.8 s: the third passes
     assert sim.counters.count(service="compute", path=DETAIL, status=429) == 2
     assert sim.counters.count(service="compute", path=DETAIL, status=200) == 1
     sim.faults.set(over_limit_rate=1.0, **without_header)

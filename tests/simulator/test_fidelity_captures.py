@@ -6,7 +6,6 @@ conflict messages are compared word for word.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -58,7 +57,17 @@ def cloud() -> Iterator[Simulator]:
 
 
 def test_the_captured_server_lifecycle(cloud: Simulator) -> None:
-    since = isotime(time.time() - 2)
+    """Each transitional state is read with the clock stopped, then the clock is stepped by the
+    configured duration, so no capture races a 100 ms window."""
+    since = isotime(cloud.clock.freeze() - 2)
+    try:
+        _captured_lifecycle(cloud, since)
+    finally:
+        cloud.clock.resume()
+
+
+def _captured_lifecycle(cloud: Simulator, since: str) -> None:
+    steps = cloud.config.durations
     token = requests.post(
         f"{cloud.auth_url}/auth/tokens",
         json=password_body("admin", "admin", "admin"),
@@ -79,6 +88,7 @@ def test_the_captured_server_lifecycle(cloud: Simulator) -> None:
         assert created.headers["location"] == f"{nova.endpoints['compute']}/servers/{server_id}"
         path = f"/servers/{server_id}"
         check("flows/03-server-show-building.json", nova.get("compute", path))
+        cloud.clock.advance(steps.build)
         nova.wait_for(server_id, "ACTIVE")
         check("flows/04-server-show-active.json", nova.get("compute", path))
         tagged = nova.get("compute", "/servers/detail", params={"tags": body["server"]["tags"][0]})
@@ -89,6 +99,7 @@ def test_the_captured_server_lifecycle(cloud: Simulator) -> None:
             expected["body"], "f4d1de75-0a3f-4e10-b721-7dcd7ead69ea", server_id
         )
         check("flows/07-server-stop.json", nova.action(server_id, {"os-stop": None}))
+        cloud.clock.advance(steps.stop)
         nova.wait_for(server_id, "SHUTOFF")
         check("flows/08-server-show-shutoff.json", nova.get("compute", path))
         soft = nova.action(server_id, {"reboot": {"type": "SOFT"}})
@@ -97,6 +108,7 @@ def test_the_captured_server_lifecycle(cloud: Simulator) -> None:
             expected["body"], "f4d1de75-0a3f-4e10-b721-7dcd7ead69ea", server_id
         )
         check("flows/10-server-start.json", nova.action(server_id, {"os-start": None}))
+        cloud.clock.advance(steps.start)
         nova.wait_for(server_id, "ACTIVE")
         check(
             "flows/11-server-reboot-hard.json", nova.action(server_id, {"reboot": {"type": "HARD"}})
@@ -104,6 +116,7 @@ def test_the_captured_server_lifecycle(cloud: Simulator) -> None:
         rebooting = nova.get("compute", path)
         check("flows/12-server-show-rebooting.json", rebooting)
         assert rebooting.json()["server"]["status"] == "HARD_REBOOT"
+        cloud.clock.advance(steps.hard_reboot)
         nova.wait_for(server_id, "ACTIVE")
         snapshot = nova.action(server_id, {"createImage": {"name": "web-1-snap", "metadata": {}}})
         check("flows/13-server-create-image.json", snapshot)
@@ -111,7 +124,7 @@ def test_the_captured_server_lifecycle(cloud: Simulator) -> None:
         queued = nova.get("image", image_path)
         check("flows/14-glance-image-show-snapshot.json", queued)
         assert queued.json()["status"] == "queued"
-        time.sleep(0.45)
+        cloud.clock.advance(steps.snapshot_queued + steps.snapshot_upload)
         active = nova.get("image", image_path)
         check("flows/15-glance-image-show-active.json", active)
         assert active.json()["status"] == "active"
@@ -133,6 +146,7 @@ def test_the_captured_server_lifecycle(cloud: Simulator) -> None:
         lingering = nova.get("compute", path)
         check("flows/20-server-show-after-delete.json", lingering)
         assert lingering.json()["server"]["OS-EXT-STS:task_state"] == "deleting"
+        cloud.clock.advance(steps.delete)
         nova.wait_gone(server_id)
         changed = nova.get("compute", "/servers/detail", params={"changes-since": since})
         check("flows/21-servers-detail-changes-since.json", changed)

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 import pytest
 import requests
 
 from instance_operator.simulator import Simulator
 from instance_operator.simulator.config import fast_config
 from tests.simulator.client import TIMEOUT, OpenStack
-
-
-def until_settled(client: OpenStack, server_id: str) -> dict[str, Any]:
-    """The server once its task is over (``wait_for`` gives up on ERROR, the start here)."""
-    deadline = time.monotonic() + 5
-    while (server := client.server(server_id))["OS-EXT-STS:task_state"] is not None:
-        assert time.monotonic() < deadline, server
-        time.sleep(0.02)
-    return server
 
 
 def test_a_failed_host_puts_the_server_in_error_until_a_hard_reboot(
@@ -45,13 +33,15 @@ def test_a_failed_host_puts_the_server_in_error_until_a_hard_reboot(
             "message": f"Cannot 'reboot' instance {server_id} while it is in vm_state error",
         }
     }
+    simulator.clock.freeze()  # the reboot's transitional state holds still until stepped
     hard = admin.action(server_id, {"reboot": {"type": "HARD"}})
     assert hard.status_code == 202
     rebooting = admin.server(server_id)
     assert (rebooting["status"], rebooting["OS-EXT-STS:task_state"]) == ("ERROR", "rebooting_hard")
     assert "fault" in rebooting
-    back = until_settled(admin, server_id)
-    assert back["status"] == "ACTIVE"
+    simulator.clock.advance(simulator.config.durations.hard_reboot)
+    back = admin.server(server_id)
+    assert (back["status"], back["OS-EXT-STS:task_state"]) == ("ACTIVE", None)
     assert back["OS-EXT-STS:power_state"] == 1
     assert "fault" not in back  # Nova shows the fault only in ERROR and DELETED
 
@@ -65,9 +55,10 @@ def test_a_failure_voids_the_operation_under_way() -> None:
     ):
         server_id = admin.create_server()["id"]
         admin.wait_for(server_id, "ACTIVE")
+        sim.clock.freeze()
         assert admin.action(server_id, {"os-stop": None}).status_code == 202
         sim.servers.fail(server_id, message="host lost")
-        time.sleep(0.5)  # the stop would have finished by now
+        sim.clock.advance(1.0)  # the stop would have finished by now
         failed = admin.server(server_id)
         assert (failed["status"], failed["OS-EXT-STS:task_state"]) == ("ERROR", None)
         assert failed["fault"]["message"] == "host lost"

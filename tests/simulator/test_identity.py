@@ -168,9 +168,12 @@ def test_expires_at_follows_the_configured_ttl() -> None:
 
 def test_expired_and_unknown_tokens_are_401_on_every_service(simulator: Simulator) -> None:
     simulator.faults.set(token_ttl=0.3)
+    simulator.clock.freeze()
     with OpenStack.login(simulator.auth_url, "admin", "admin") as client:
         assert client.get("compute", "/servers").status_code == 200
-        time.sleep(0.4)
+        simulator.clock.advance(0.2)
+        assert client.get("compute", "/servers").status_code == 200  # not expired yet
+        simulator.clock.advance(0.2)
         for service, path in (("compute", "/servers"), ("network", "/v2.0/networks")):
             response = client.get(service, path)
             assert response.status_code == 401

@@ -1,18 +1,47 @@
-"""The server state machine over HTTP: build, power, reboot, resize, snapshot, delete."""
+"""The server state machine over HTTP: build, power, reboot, resize, snapshot, delete.
+
+Tests that look at a transitional state stop the simulator's clock and step it by the configured
+durations, so each state holds still while it is read, however slow the machine.
+"""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 
 from instance_operator.simulator import Simulator, SimulatorConfig
-from instance_operator.simulator.config import fast_config
+from instance_operator.simulator.clock import Clock
+from instance_operator.simulator.config import Durations, fast_config
 from instance_operator.simulator.timefmt import parse_isotime
 from tests.simulator.client import OpenStack
 
 
-def test_build_goes_from_scheduling_to_active(admin: OpenStack) -> None:
+@pytest.fixture
+def clock(simulator: Simulator) -> Clock:
+    """The simulator's clock, stopped: nothing moves on until the test advances it."""
+    simulator.clock.freeze()
+    return simulator.clock
+
+
+@pytest.fixture
+def durations(simulator: Simulator) -> Durations:
+    return simulator.config.durations
+
+
+def state(client: OpenStack, server_id: str) -> tuple[str, str | None]:
+    server = client.server(server_id)
+    return server["status"], server["OS-EXT-STS:task_state"]
+
+
+def active_server(client: OpenStack, clock: Clock, durations: Durations) -> str:
+    server_id: str = client.create_server()["id"]
+    clock.advance(durations.build)
+    assert state(client, server_id) == ("ACTIVE", None)
+    return server_id
+
+
+def test_build_goes_from_scheduling_to_spawning_to_active(
+    admin: OpenStack, clock: Clock, durations: Durations
+) -> None:
     created = admin.create_server(networks="auto")
     building = admin.server(created["id"])
     assert building["status"] == "BUILD"
@@ -22,7 +51,13 @@ def test_build_goes_from_scheduling_to_active(admin: OpenStack) -> None:
     assert building["addresses"] == {}  # Nova hides addresses while building
     assert building["hostId"] == ""
     assert building["OS-SRV-USG:launched_at"] is None
-    active = admin.wait_for(created["id"], "ACTIVE")
+    clock.advance(durations.build / 2)
+    spawning = admin.server(created["id"])
+    assert (spawning["status"], spawning["OS-EXT-STS:task_state"]) == ("BUILD", "spawning")
+    assert spawning["OS-EXT-SRV-ATTR:host"]
+    clock.advance(durations.build / 2)
+    active = admin.server(created["id"])
+    assert (active["status"], active["OS-EXT-STS:task_state"]) == ("ACTIVE", None)
     assert active["OS-EXT-STS:vm_state"] == "active"
     assert active["OS-EXT-STS:power_state"] == 1
     assert active["OS-EXT-SRV-ATTR:host"]
@@ -32,14 +67,14 @@ def test_build_goes_from_scheduling_to_active(admin: OpenStack) -> None:
     assert active["OS-SRV-USG:launched_at"] is not None
 
 
-def test_stop_start_and_the_conflicts(admin: OpenStack) -> None:
+def test_stop_start_and_the_conflicts(admin: OpenStack, clock: Clock, durations: Durations) -> None:
     server_id = admin.create_server()["id"]
     early = admin.action(server_id, {"os-stop": None})
     assert early.status_code == 409
     assert early.json()["conflictingRequest"]["message"] == (
         f"Cannot 'stop' instance {server_id} while it is in vm_state building"
     )
-    admin.wait_for(server_id, "ACTIVE")
+    clock.advance(durations.build)
     conflict = admin.action(server_id, {"os-start": None})
     assert conflict.status_code == 409
     assert conflict.json() == {
@@ -51,13 +86,14 @@ def test_stop_start_and_the_conflicts(admin: OpenStack) -> None:
     stop = admin.action(server_id, {"os-stop": None})
     assert stop.status_code == 202
     assert stop.content == b""
-    stopping = admin.server(server_id)
-    assert (stopping["status"], stopping["OS-EXT-STS:task_state"]) == ("ACTIVE", "powering-off")
+    assert state(admin, server_id) == ("ACTIVE", "powering-off")
     again = admin.action(server_id, {"os-stop": None})
     assert again.json()["conflictingRequest"]["message"].endswith(
         "while it is in task_state powering-off"
     )
-    shutoff = admin.wait_for(server_id, "SHUTOFF")
+    clock.advance(durations.stop)
+    shutoff = admin.server(server_id)
+    assert (shutoff["status"], shutoff["OS-EXT-STS:task_state"]) == ("SHUTOFF", None)
     assert (shutoff["OS-EXT-STS:vm_state"], shutoff["OS-EXT-STS:power_state"]) == ("stopped", 4)
     assert "progress" not in shutoff  # Nova shows progress only in some statuses
     soft = admin.action(server_id, {"reboot": {"type": "SOFT"}})
@@ -66,39 +102,53 @@ def test_stop_start_and_the_conflicts(admin: OpenStack) -> None:
         f"Cannot 'reboot' instance {server_id} while it is in vm_state stopped"
     )
     assert admin.action(server_id, {"os-start": None}).status_code == 202
-    assert admin.server(server_id)["OS-EXT-STS:task_state"] == "powering-on"
-    admin.wait_for(server_id, "ACTIVE")
+    assert state(admin, server_id) == ("SHUTOFF", "powering-on")
+    clock.advance(durations.start)
+    assert state(admin, server_id) == ("ACTIVE", None)
 
 
 @pytest.mark.parametrize(
-    ("kind", "status", "task"),
-    [("SOFT", "REBOOT", "rebooting"), ("hard", "HARD_REBOOT", "rebooting_hard")],
+    ("kind", "status", "task", "duration"),
+    [
+        ("SOFT", "REBOOT", "rebooting", "reboot"),
+        ("hard", "HARD_REBOOT", "rebooting_hard", "hard_reboot"),
+    ],
 )
-def test_reboots(admin: OpenStack, kind: str, status: str, task: str) -> None:
-    server_id = admin.create_server()["id"]
-    admin.wait_for(server_id, "ACTIVE")
+def test_reboots(
+    admin: OpenStack,
+    clock: Clock,
+    durations: Durations,
+    kind: str,
+    status: str,
+    task: str,
+    duration: str,
+) -> None:
+    server_id = active_server(admin, clock, durations)
     assert admin.action(server_id, {"reboot": {"type": kind}}).status_code == 202
-    rebooting = admin.server(server_id)
-    assert (rebooting["status"], rebooting["OS-EXT-STS:task_state"]) == (status, task)
-    admin.wait_for(server_id, "ACTIVE")
+    assert state(admin, server_id) == (status, task)
+    clock.advance(getattr(durations, duration))
+    assert state(admin, server_id) == ("ACTIVE", None)
     bad = admin.action(server_id, {"reboot": {"type": "WARM"}})
     assert bad.status_code == 400
     assert "'WARM' is not one of" in bad.json()["badRequest"]["message"]
 
 
-def test_hard_reboot_starts_a_stopped_server(admin: OpenStack) -> None:
-    server_id = admin.create_server()["id"]
-    admin.wait_for(server_id, "ACTIVE")
+def test_hard_reboot_starts_a_stopped_server(
+    admin: OpenStack, clock: Clock, durations: Durations
+) -> None:
+    server_id = active_server(admin, clock, durations)
     admin.action(server_id, {"os-stop": None})
-    admin.wait_for(server_id, "SHUTOFF")
+    clock.advance(durations.stop)
+    assert state(admin, server_id) == ("SHUTOFF", None)
     assert admin.action(server_id, {"reboot": {"type": "HARD"}}).status_code == 202
-    assert admin.wait_for(server_id, "ACTIVE")["OS-EXT-STS:power_state"] == 1
+    clock.advance(durations.hard_reboot)
+    assert admin.server(server_id)["OS-EXT-STS:power_state"] == 1
+    assert state(admin, server_id) == ("ACTIVE", None)
 
 
-def test_resize_and_confirm(admin: OpenStack) -> None:
-    server_id = admin.create_server()["id"]
+def test_resize_and_confirm(admin: OpenStack, clock: Clock, durations: Durations) -> None:
+    server_id = active_server(admin, clock, durations)
     small = admin.flavor_id("m1.small")
-    admin.wait_for(server_id, "ACTIVE")
     not_resized = admin.action(server_id, {"confirmResize": None})
     assert not_resized.status_code == 409
     assert not_resized.json() == {
@@ -112,9 +162,10 @@ def test_resize_and_confirm(admin: OpenStack) -> None:
     unknown = admin.action(server_id, {"resize": {"flavorRef": "nope"}})
     assert unknown.json()["badRequest"]["message"] == "Flavor nope could not be found."
     assert admin.action(server_id, {"resize": {"flavorRef": small}}).status_code == 202
-    resizing = admin.server(server_id)
-    assert (resizing["status"], resizing["OS-EXT-STS:task_state"]) == ("RESIZE", "resize_prep")
-    verify = admin.wait_for(server_id, "VERIFY_RESIZE")
+    assert state(admin, server_id) == ("RESIZE", "resize_prep")
+    clock.advance(durations.resize)
+    verify = admin.server(server_id)
+    assert (verify["status"], verify["OS-EXT-STS:task_state"]) == ("VERIFY_RESIZE", None)
     assert verify["flavor"]["original_name"] == "m1.small"
     assert verify["OS-EXT-STS:vm_state"] == "resized"
     confirm = admin.action(server_id, {"confirmResize": None})
@@ -122,7 +173,10 @@ def test_resize_and_confirm(admin: OpenStack) -> None:
     pending = admin.action(server_id, {"confirmResize": None})
     assert pending.status_code == 400  # Nova finds no "finished" migration any more
     assert pending.json()["badRequest"]["message"] == "Instance has not been resized."
-    assert admin.wait_for(server_id, "ACTIVE")["flavor"]["original_name"] == "m1.small"
+    clock.advance(durations.confirm_resize)
+    confirmed = admin.server(server_id)
+    assert (confirmed["status"], confirmed["OS-EXT-STS:task_state"]) == ("ACTIVE", None)
+    assert confirmed["flavor"]["original_name"] == "m1.small"
 
 
 def test_resize_of_a_stopped_server_returns_to_shutoff(admin: OpenStack) -> None:
@@ -136,20 +190,17 @@ def test_resize_of_a_stopped_server_returns_to_shutoff(admin: OpenStack) -> None
     assert admin.wait_for(server_id, "SHUTOFF")["OS-EXT-STS:power_state"] == 4
 
 
-def test_create_image_goes_queued_saving_active(simulator: Simulator, admin: OpenStack) -> None:
-    server_id = admin.create_server()["id"]
-    admin.wait_for(server_id, "ACTIVE")
+def test_create_image_goes_queued_saving_active(
+    admin: OpenStack, clock: Clock, durations: Durations
+) -> None:
+    server_id = active_server(admin, clock, durations)
     response = admin.action(
         server_id, {"createImage": {"name": "snap", "metadata": {"purpose": "backup"}}}
     )
     assert response.status_code == 202
     image_id = response.json()["image_id"]
     assert "Location" not in response.headers
-    snapshotting = admin.server(server_id)
-    assert (snapshotting["status"], snapshotting["OS-EXT-STS:task_state"]) == (
-        "ACTIVE",
-        "image_snapshot",
-    )
+    assert state(admin, server_id) == ("ACTIVE", "image_snapshot")
     image = admin.get("image", f"/v2/images/{image_id}").json()
     assert image["status"] == "queued"
     assert (image["image_type"], image["instance_uuid"], image["purpose"]) == (
@@ -158,18 +209,16 @@ def test_create_image_goes_queued_saving_active(simulator: Simulator, admin: Ope
         "backup",
     )
     assert image["disk_format"] is None
-    seen = {image["status"]}
-    deadline = time.monotonic() + 5
-    while image["status"] != "active":
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-        image = admin.get("image", f"/v2/images/{image_id}").json()
-        seen.add(image["status"])
-    assert "saving" in seen or simulator.config.durations.snapshot_upload < 0.02
+    clock.advance(durations.snapshot_queued)
+    assert admin.get("image", f"/v2/images/{image_id}").json()["status"] == "saving"
+    assert state(admin, server_id) == ("ACTIVE", "image_uploading")
+    clock.advance(durations.snapshot_upload)
+    image = admin.get("image", f"/v2/images/{image_id}").json()
+    assert image["status"] == "active"
     assert image["size"]
     assert image["checksum"]
     assert image["disk_format"] == "qcow2"
-    assert admin.wait_for(server_id, "ACTIVE")["OS-EXT-STS:task_state"] is None
+    assert state(admin, server_id) == ("ACTIVE", None)
     listed = admin.get("image", "/v2/images", params={"image_type": "snapshot"}).json()["images"]
     assert [i["id"] for i in listed] == [image_id]
 
@@ -201,12 +250,12 @@ def test_delete_window_answers_200_with_task_deleting() -> None:
         Simulator(config).running() as sim,
         OpenStack.login(sim.auth_url, "admin", "admin") as client,
     ):
-        server_id = client.create_server()["id"]
-        client.wait_for(server_id, "ACTIVE")
+        sim.clock.freeze()
+        server_id = active_server(client, sim.clock, config.durations)
         assert client.delete("compute", f"/servers/{server_id}").status_code == 204
-        lingering = client.server(server_id)
-        assert (lingering["status"], lingering["OS-EXT-STS:task_state"]) == ("ACTIVE", "deleting")
-        client.wait_gone(server_id)
+        assert state(client, server_id) == ("ACTIVE", "deleting")
+        sim.clock.advance(0.3)
+        assert client.get("compute", f"/servers/{server_id}").status_code == 404
 
 
 def test_a_repeated_delete_in_the_window_is_204_and_changes_nothing() -> None:
@@ -216,18 +265,17 @@ def test_a_repeated_delete_in_the_window_is_204_and_changes_nothing() -> None:
         Simulator(config).running() as sim,
         OpenStack.login(sim.auth_url, "admin", "admin") as client,
     ):
-        server_id = client.create_server()["id"]
-        client.wait_for(server_id, "ACTIVE")
-        first_at = time.monotonic()
+        sim.clock.freeze()
+        server_id = active_server(client, sim.clock, config.durations)
         assert client.delete("compute", f"/servers/{server_id}").status_code == 204
-        time.sleep(0.5)
+        sim.clock.advance(0.5)
         again = client.delete("compute", f"/servers/{server_id}")
         assert (again.status_code, again.content) == (204, b"")
         actions = client.get("compute", f"/servers/{server_id}/os-instance-actions").json()
         assert [a["action"] for a in actions["instanceActions"]] == ["delete", "create"]
-        client.wait_gone(server_id)
         # Gone on the first delete's schedule: the repeat did not start the window again.
-        assert time.monotonic() - first_at < 1.3
+        sim.clock.advance(0.5)
+        assert client.get("compute", f"/servers/{server_id}").status_code == 404
         assert client.delete("compute", f"/servers/{server_id}").status_code == 404
 
 
@@ -238,15 +286,16 @@ def test_updated_is_the_due_time_not_the_read_time() -> None:
         Simulator(config).running() as sim,
         OpenStack.login(sim.auth_url, "admin", "admin") as client,
     ):
+        sim.clock.freeze()
         server_id = client.create_server()["id"]
-        time.sleep(0.6)  # nobody looks while the build finishes
+        sim.clock.advance(0.6)  # nobody looks while the build finishes
         actions = client.get("compute", f"/servers/{server_id}/os-instance-actions", version="2.84")
         request_id = actions.json()["instanceActions"][0]["request_id"]
         event = client.get(
             "compute", f"/servers/{server_id}/os-instance-actions/{request_id}", version="2.84"
         ).json()["instanceAction"]["events"][0]
         took = parse_isotime(event["finish_time"]) - parse_isotime(event["start_time"])
-        assert took == pytest.approx(0.2, abs=0.01)
+        assert took == pytest.approx(0.2, abs=0.001)
         server = client.server(server_id)
         assert parse_isotime(server["updated"]) <= parse_isotime(event["finish_time"])
 
@@ -344,3 +393,18 @@ def test_configured_durations_from_yaml() -> None:
     config = SimulatorConfig.from_yaml("durations: {build: 0.05, stop: 0.05}")
     assert config.durations.build == 0.05
     assert config.durations.start == SimulatorConfig().durations.start
+
+
+def test_a_frozen_clock_holds_every_state_until_advanced(
+    simulator: Simulator, admin: OpenStack
+) -> None:
+    started = simulator.clock.freeze()
+    server_id = admin.create_server()["id"]
+    assert simulator.clock.now() == started
+    assert state(admin, server_id) == ("BUILD", "scheduling")
+    assert simulator.clock.advance(10.0) == started + 10.0
+    assert state(admin, server_id) == ("ACTIVE", None)
+    assert simulator.clock.resume() >= started + 10.0  # it never runs backwards
+    assert not simulator.clock.frozen
+    with pytest.raises(ValueError, match="only moves forward"):
+        simulator.clock.advance(-1.0)

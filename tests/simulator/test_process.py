@@ -155,3 +155,26 @@ def test_the_subprocess_is_steered_over_http(simulator_process: RemoteSimulator)
     sim.reset()
     assert sim.servers.list(include_deleted=True) == []
     assert "username: admin" in sim.clouds_yaml()
+
+
+def test_the_subprocess_clock_is_stopped_and_stepped_over_http(
+    simulator_process: RemoteSimulator,
+) -> None:
+    sim = simulator_process
+    assert not sim.clock.frozen
+    started = sim.clock.freeze()
+    assert sim.clock.frozen
+    with OpenStack.login(sim.auth_url, "admin", "admin") as client:
+        server_id = client.create_server()["id"]
+        assert sim.clock.now() == started
+        assert client.server(server_id)["OS-EXT-STS:task_state"] == "scheduling"
+        assert sim.clock.advance(sim.config.durations.build) == started + 0.05
+        assert client.server(server_id)["status"] == "ACTIVE"
+    for bad in ({"seconds": -1}, {"seconds": "1"}, {"seconds": True}, {"second": 1}):
+        refused = requests.post(f"{sim.base_url}/_sim/clock/advance", json=bad, timeout=TIMEOUT)
+        assert refused.status_code == 400
+        assert refused.json() == {
+            "error": 'the body must be {"seconds": <a number of seconds, 0 or more>}'
+        }
+    assert sim.clock.resume() >= started + 0.05
+    assert not sim.clock.frozen

@@ -1,7 +1,9 @@
 """The real operator (``build_operator(...).run()``, as ``instance-operator run`` does) on a thread.
 
 In-process so that a test can stop it at a chosen moment and start a new one, like a restart; the
-end-to-end suite runs it as a subprocess instead.
+end-to-end suite runs it as a subprocess instead. An operator that fails or stops on its own while
+the test runs fails that test when the ``with`` block ends (a crash the test's own assertions
+happen not to notice must not pass).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ def operator_running(kubeconfig: Path, config: OperatorConfig = FAST) -> Iterato
     stop = threading.Event()
     ready = threading.Event()
     failure: list[BaseException] = []
+    #: Set when ``run`` returned before it was told to stop.
+    ended_early = threading.Event()
 
     def serve() -> None:
         try:
@@ -52,6 +56,9 @@ def operator_running(kubeconfig: Path, config: OperatorConfig = FAST) -> Iterato
         except BaseException as exc:  # surfaced in the test thread below
             failure.append(exc)
             ready.set()
+        else:
+            if not stop.is_set():
+                ended_early.set()
 
     thread = threading.Thread(target=serve, name="operator", daemon=True)
     thread.start()
@@ -65,3 +72,8 @@ def operator_running(kubeconfig: Path, config: OperatorConfig = FAST) -> Iterato
         thread.join(30)
         loop.close()
         assert not thread.is_alive(), "the operator did not stop"
+    if failure:
+        raise AssertionError(f"the operator crashed while the test ran: {failure[0]!r}") from (
+            failure[0]
+        )
+    assert not ended_early.is_set(), "the operator stopped on its own while the test ran"

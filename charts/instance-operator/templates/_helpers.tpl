@@ -49,6 +49,10 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 The rules the operator needs on its resources, wherever it watches them: Instances (kopf watches
 them and patches finalizers and its annotations), their status, Events it posts, and the
 credentials Secrets it reads by name. Nothing else: kopf runs with CRD scanning off.
+Secrets: `get` to read the credentials, and `patch` only to add and remove the operator's
+finalizer (instance-operator.dev/in-use) on a Secret while Instances use it, so that deleting the
+namespace cannot delete the credentials before the servers are deleted. Never list, watch, update
+or delete: the operator reads only the Secrets its Instances name, and writes only that finalizer.
 */}}
 {{- define "instance-operator.rules" -}}
 - apiGroups: ["instance-operator.dev"]
@@ -62,7 +66,7 @@ credentials Secrets it reads by name. Nothing else: kopf runs with CRD scanning 
   verbs: ["create"]
 - apiGroups: [""]
   resources: ["secrets"]
-  verbs: ["get"]
+  verbs: ["get", "patch"]
 {{- end }}
 
 {{/*

@@ -108,7 +108,9 @@ def instance_crd() -> JsonSchema:
                 "description": "The API version: instance-operator.dev/v1alpha1.",
             },
             "kind": {"type": "string", "description": "Instance."},
-            "metadata": {"type": "object", "description": "Standard object metadata."},
+            # A real API server refuses anything but name/generateName constraints here: metadata
+            # is implicitly specified, so even a description is "Forbidden".
+            "metadata": {"type": "object"},
             "spec": structural_schema(InstanceSpec),
             "status": structural_schema(InstanceStatus),
         },

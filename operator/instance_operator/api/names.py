@@ -21,6 +21,10 @@ CRD_NAME = f"{PLURAL}.{GROUP}"
 
 PREFIX = f"{GROUP}/"
 FINALIZER = f"{PREFIX}finalizer"
+#: What the operator puts on the objects it needs to finalize Instances: their credentials Secret
+#: and, with ``--role-binding``, the RoleBinding that grants its rights in the namespace. Deleting
+#: the namespace then cannot take them away before the Instances' servers are deleted.
+IN_USE_FINALIZER = f"{PREFIX}in-use"
 
 #: Where kopf keeps its own bookkeeping (the delete handler's progress). Not ``instance-operator.dev``:
 #: kopf treats annotations under its storage prefix as its own, and the action annotations live

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class OperatorConfig(BaseModel):
@@ -24,6 +24,12 @@ class OperatorConfig(BaseModel):
         60,
         ge=10,
         description="seconds before a standby replica takes over from one that stopped answering",
+    )
+    role_binding: str | None = Field(
+        None,
+        description="the RoleBinding that grants the operator its rights in each watched namespace;"
+        " the operator keeps it (a finalizer) while Instances exist there, so that deleting the"
+        " namespace cannot revoke its rights before their servers are deleted",
     )
     liveness: str | None = Field(
         None,
@@ -74,6 +80,16 @@ class OperatorConfig(BaseModel):
     log_format: Literal["text", "json"] = Field(
         "text", description="log format: json for log collectors"
     )
+
+    @model_validator(mode="after")
+    def _binding_needs_namespaces(self) -> OperatorConfig:
+        if self.role_binding and not self.namespaces:
+            raise ValueError(
+                "--role-binding names the operator's RoleBinding in each watched namespace: it needs"
+                " --namespace (with all namespaces the rights come from a ClusterRoleBinding, which"
+                " deleting a namespace does not touch)"
+            )
+        return self
 
 
 def flag(field: str) -> str:

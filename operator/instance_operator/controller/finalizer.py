@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from instance_operator.api.models import CloudCredentialsRef, DeletionPolicy, Phase
 from instance_operator.controller import conditions
-from instance_operator.controller.conditions import Health
+from instance_operator.controller.conditions import Health, Problem
 from instance_operator.controller.context import Pass
 from instance_operator.controller.errors import classify
 from instance_operator.controller.logcontext import set_server
@@ -77,11 +77,9 @@ class Finalizer:
                 message = f"Released without cleaning up the server: {problem.message}"
                 self._recorder.warning(view.ref, Reason.ORPHANED, message)
                 return Outcome(done=True)
-            message = (
-                f"Cannot delete the server yet: {problem.message} To release this Instance without"
-                " deleting its server, set spec.deletionPolicy to Orphan."
-            )
+            message = _stuck_message(view, problem.reason, problem.message)
             self._recorder.warning(view.ref, problem.reason, message)
+            self._show(view, Problem(problem.reason, message, problem.transient))
             return Outcome(done=False, message=message, failed=True)
 
     def _finalize(self, view: InstanceView, policy: DeletionPolicy) -> Outcome:
@@ -148,7 +146,39 @@ class Finalizer:
             " this Instance without deleting the server."
         )
         self._recorder.warning(view.ref, Reason.IMMUTABLE_FIELD_CHANGED, message)
+        self._show(view, Problem(Reason.IMMUTABLE_FIELD_CHANGED, message, transient=False))
         return Outcome(done=False, message=message, failed=True)
+
+    def _show(self, view: InstanceView, problem: Problem) -> None:
+        """A deletion that cannot go on says why in its conditions too, not only in an Event:
+        ``kubectl get instance`` and kstatus (Stalled) show it."""
+        status = self._writer.current(view)
+        status["phase"] = Phase.DELETING.value
+        status["conditions"] = conditions.compute(
+            Health(phase=Phase.DELETING, spec_applied=False, problem=problem),
+            view.generation,
+            status.get("conditions", []),
+            datetime.now(UTC),
+        )
+        self._writer.write(view, status)
+
+
+def _stuck_message(view: InstanceView, reason: Reason, problem: str) -> str:
+    if reason is Reason.SECRET_NOT_FOUND:
+        # Deleted by hand while Instances used it (its in-use finalizer removed too), or before
+        # any operator put that finalizer on it.
+        secret = view.spec.get("cloudCredentialsRef", {}).get("secretName", "?")
+        server = view.status.get("serverID") or "of this Instance"
+        return (
+            f"Cannot delete server {server}: its credentials Secret {view.ref.namespace}/{secret}"
+            " no longer exists. Either restore the Secret (the same clouds.yaml) and the deletion"
+            " goes on within seconds, or set spec.deletionPolicy to Orphan to release this"
+            " Instance and leave the server running."
+        )
+    return (
+        f"Cannot delete the server yet: {problem} To release this Instance without deleting its"
+        " server, set spec.deletionPolicy to Orphan."
+    )
 
 
 def _policy(view: InstanceView) -> DeletionPolicy:

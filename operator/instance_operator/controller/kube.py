@@ -37,6 +37,22 @@ class InstanceRef:
 
 
 @dataclass(frozen=True)
+class Meta:
+    """What a finalizer write needs of an object: its finalizers, version, and whether it is
+    being deleted (no finalizer can be added then)."""
+
+    finalizers: tuple[str, ...]
+    resource_version: str
+    deleting: bool
+
+
+#: The kinds the operator puts its ``in-use`` finalizer on.
+HeldKind = Literal["secrets", "rolebindings"]
+
+_MERGE_PATCH = "application/merge-patch+json"
+
+
+@dataclass(frozen=True)
 class SecretData:
     resource_version: str
     data: dict[str, bytes]
@@ -46,6 +62,7 @@ class Kube:
     def __init__(self, api: k8s.ApiClient, *, reporting_instance: str) -> None:
         self._custom = k8s.CustomObjectsApi(api)
         self._core = k8s.CoreV1Api(api)
+        self._rbac = k8s.RbacAuthorizationV1Api(api)
         self._reporting_instance = reporting_instance
 
     def patch_status(self, ref: InstanceRef, patch: dict[str, Any]) -> dict[str, Any] | None:
@@ -87,6 +104,45 @@ class Kube:
         self._custom.patch_namespaced_custom_object(
             names.GROUP, names.VERSION, ref.namespace, names.PLURAL, ref.name, patch
         )
+
+    def list_instances(self, namespace: str) -> list[dict[str, Any]]:
+        """The namespace's Instances as the API server has them now (not as the watch saw them)."""
+        found = self._custom.list_namespaced_custom_object(
+            names.GROUP, names.VERSION, namespace, names.PLURAL
+        )
+        return cast(list[dict[str, Any]], cast(dict[str, Any], found).get("items") or [])
+
+    def read_meta(self, kind: HeldKind, namespace: str, name: str) -> Meta | None:
+        try:
+            if kind == "secrets":
+                meta = self._core.read_namespaced_secret(name, namespace).metadata
+            else:
+                meta = self._rbac.read_namespaced_role_binding(name, namespace).metadata
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+        assert meta is not None  # the API server always sends metadata
+        return Meta(
+            finalizers=tuple(meta.finalizers or ()),
+            resource_version=meta.resource_version or "",
+            deleting=meta.deletion_timestamp is not None,
+        )
+
+    def set_finalizers(
+        self, kind: HeldKind, namespace: str, name: str, meta: Meta, finalizers: list[str]
+    ) -> None:
+        """Only if the object is still at ``meta.resource_version`` (409 if not). A merge patch
+        of ``metadata`` alone, so only ``patch`` is needed: never ``update``, never the data."""
+        body = {
+            "metadata": {"finalizers": finalizers or None, "resourceVersion": meta.resource_version}
+        }
+        if kind == "secrets":
+            self._core.patch_namespaced_secret(name, namespace, body, _content_type=_MERGE_PATCH)
+        else:
+            self._rbac.patch_namespaced_role_binding(
+                name, namespace, body, _content_type=_MERGE_PATCH
+            )
 
     def read_secret(self, namespace: str, name: str) -> SecretData | None:
         try:
@@ -133,6 +189,14 @@ class Kube:
         try:
             self._core.create_namespaced_event(ref.namespace, event)
         except ApiException as exc:
+            if exc.status == 403 and "being terminated" in str(exc.body):
+                # Nothing can be created in a namespace being deleted; not a missing right.
+                log.debug(
+                    "Event %s not posted: namespace %s is being deleted",
+                    reason.value,
+                    ref.namespace,
+                )
+                return
             log.warning(
                 "Could not post the %s Event for %s: %s %s",
                 reason.value,

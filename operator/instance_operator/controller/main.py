@@ -12,11 +12,9 @@ import random
 import socket
 import threading
 from dataclasses import dataclass
-from typing import Any
 
 import kopf
 from kubernetes import client as k8s
-from kubernetes.client.exceptions import ApiException
 
 from instance_operator.controller.config import OperatorConfig
 from instance_operator.controller.handlers import build_registry, settings
@@ -43,17 +41,8 @@ def build_controller(
         k8s.CustomObjectsApi(api), name=config.peering_name, namespaces=config.namespaces
     )
     holder: list[Controller] = []
-
-    def read_or_standalone() -> list[Any]:
-        try:
-            return reader()
-        except ApiException as exc:
-            if exc.status == 404:  # no peering object: kopf runs standalone, and so do we
-                return []
-            raise
-
     gate = ActivityGate(
-        read_or_standalone,
+        reader,
         identity=identity,
         priority=priority,
         became_active=lambda: holder[0].became_active() if holder else None,

@@ -37,6 +37,7 @@ from instance_operator.controller.conditions import Health, Problem
 from instance_operator.controller.config import OperatorConfig
 from instance_operator.controller.context import Pass
 from instance_operator.controller.errors import UserError, classify, retry_after
+from instance_operator.controller.holds import Holds
 from instance_operator.controller.kube import Kube
 from instance_operator.controller.logcontext import set_server
 from instance_operator.controller.observed import Observed
@@ -164,6 +165,7 @@ class Reconciler:
         access: CloudAccess,
         secrets: SecretCache,
         watchers: Watchers,
+        holds: Holds,
         config: OperatorConfig,
         telemetry: Telemetry,
         clock: Callable[[], float] = time.monotonic,
@@ -176,6 +178,7 @@ class Reconciler:
         self._access = access
         self._secrets = secrets
         self._watchers = watchers
+        self._holds = holds
         self._config = config
         self._telemetry = telemetry
         self._clock = clock
@@ -289,6 +292,7 @@ class Reconciler:
         # Never a server for an Instance that could be deleted without cleaning it up. kopf adds
         # the finalizer first; if its write failed, kopf waits for another event that may not come.
         self._kube.add_finalizer(p.ref, p.view.resource_version, p.view.finalizers)
+        self._holds.require_credentials(p.view)  # and never one whose credentials may vanish first
         name = spec.server_name or default_server_name(p.view)
         created = actuator.create(p.ref, spec, name=name, user_data=self._user_data(p.view, spec))
         server_id = created.id

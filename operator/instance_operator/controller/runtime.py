@@ -2,13 +2,15 @@
 
 kopf's handlers (``handlers.py``) stay thin: every watch event updates the registry, and one that
 asks for work hands the Instance's UID to the work queue, whose worker threads make the OpenStack
-and Kubernetes calls; deletion awaits its result on the event loop. Besides the queue, three background threads belong here: the scope watchers (one
-per cloud scope, see ``watcher.py``), the Secret poller and, with peering, the activity gate.
+and Kubernetes calls; deletion awaits its result on the event loop. Besides the queue, four background threads belong here: the scope watchers (one
+per cloud scope, see ``watcher.py``), the Secret poller, the release of in-use finalizers
+(``holds.py``) and, with peering, the activity gate.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import threading
@@ -17,12 +19,14 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from kubernetes.client.exceptions import ApiException
+from urllib3.exceptions import HTTPError as TransportError
 
 from instance_operator.api import names
 from instance_operator.controller import logcontext
 from instance_operator.controller.clouds import CloudAccess, SecretCache
 from instance_operator.controller.config import OperatorConfig
 from instance_operator.controller.finalizer import Finalizer, Outcome
+from instance_operator.controller.holds import Held, Holds
 from instance_operator.controller.kube import Kube
 from instance_operator.controller.logcontext import log_context
 from instance_operator.controller.peering import ActivityGate
@@ -65,6 +69,9 @@ class Controller:
         )
         self.clouds = CloudPool(settings, openstack_metrics)
         self.queue: WorkQueue[str] = WorkQueue(self._process, workers=config.workers)
+        self.holds = Holds(kube, self.registry, role_binding=config.role_binding)
+        #: Finalizers to remove from Secrets and RoleBindings that may no longer be needed.
+        self.releases: WorkQueue[Held] = WorkQueue(self._release, workers=1, name="holds")
         self.watchers = Watchers(
             self.registry,
             Timing(config.poll_interval, config.fast_poll_interval, config.resync_interval),
@@ -80,6 +87,7 @@ class Controller:
             access=CloudAccess(self.secrets, self.clouds),
             secrets=self.secrets,
             watchers=self.watchers,
+            holds=self.holds,
             config=config,
             telemetry=self.telemetry,
         )
@@ -107,11 +115,16 @@ class Controller:
         if self.gate is not None:
             self.gate.start()
         self.queue.start()
+        self.releases.start()
+        # A RoleBinding kept for Instances deleted while no operator ran is released here.
+        for held in self.holds.bindings(self.config.namespaces):
+            self.releases.add(held)
         self._poller.start()
 
     def stop(self) -> None:
         self._stopped.set()
         self.queue.stop()
+        self.releases.stop()
         self.watchers.stop()
         if self.gate is not None:
             self.gate.stop()
@@ -121,6 +134,7 @@ class Controller:
     def became_active(self) -> None:
         """After a pause another replica may have written status: forget what was written here."""
         self.writer.reset()
+        self.holds.reset()
         for view in self.registry.all():
             self.queue.add(view.uid)
 
@@ -138,6 +152,8 @@ class Controller:
             self._outcomes.pop(uid, None)
             self._deletions.pop(uid, None)
             self.watchers.prune()
+            for held in self.holds.gone(body):
+                self.releases.add(held)
         else:
             self.sweep.seen(uid)
             before = self.registry.get(uid)
@@ -170,9 +186,13 @@ class Controller:
         view = self.registry.get(uid)
         if view is None:
             return None
+        finished = self._outcomes.get(uid)
+        if view.deleting and finished is not None and finished.done:
+            return None  # kopf is releasing it; the credentials may be gone already
         started = time.monotonic()
         with log_context(view.ref):
             try:
+                self.holds.take(view)
                 if not view.deleting:
                     result = self.reconciler.reconcile(uid)
                     self.telemetry.reconciled(
@@ -180,11 +200,13 @@ class Controller:
                     )
                     return result.requeue
                 outcome = self.finalizer.finalize(uid)
-            except ApiException as exc:  # the Kubernetes API refused or dropped a write
+                if outcome.done:
+                    self.holds.finished(view)
+            # The Kubernetes API refused or dropped a write, or could not be reached at all (an
+            # API server restarting refuses connections): soon again, as for a conflict.
+            except (ApiException, TransportError) as exc:
                 delay = random.uniform(1.0, 3.0)  # noqa: S311 (jitter, not crypto)
-                log.warning(
-                    "Kubernetes API: %s %s; retrying in %.0f s", exc.status, exc.reason, delay
-                )
+                log.warning("Kubernetes API: %s; retrying in %.0f s", _kube_failure(exc), delay)
                 self.telemetry.reconciled(
                     "finalize" if view.deleting else "reconcile", "kubernetes_error", 0.0
                 )
@@ -195,6 +217,11 @@ class Controller:
         if event is not None and self._loop is not None:
             self._loop.call_soon_threadsafe(event.set)
         return None
+
+    def _release(self, held: Held) -> float | None:
+        if not self.active():  # a standby writes nothing; it looks again later
+            return self.config.secret_poll_interval
+        return self.holds.settle(held)
 
     # --- what the metrics read ------------------------------------------------------------------
 
@@ -220,11 +247,20 @@ class Controller:
 
     def _refresh_secrets(self) -> None:
         for key in self.secrets.refresh(self.registry.secrets()):
-            users = self.registry.using_secret(key)
+            self.holds.forget("secrets", *key)
+            # As for watch events, an Instance is left alone until kopf's finalizer is on it (a
+            # Secret changes on its own too: the operator's in-use finalizer, added or removed).
+            users = [v for v in self.registry.using_secret(key) if names.FINALIZER in v.finalizers]
             if users:
                 log.info("Secret %s/%s changed: reconciling %d Instance(s)", *key, len(users))
             for view in users:
                 self.queue.add(view.uid)
+
+
+def _kube_failure(exc: ApiException | TransportError) -> str:
+    if isinstance(exc, ApiException):
+        return f"{exc.status} {exc.reason}"
+    return f"not reachable ({exc})"
 
 
 def asks_for_work(before: InstanceView | None, after: InstanceView) -> bool:
@@ -245,23 +281,44 @@ def asks_for_work(before: InstanceView | None, after: InstanceView) -> bool:
 def read_peering(
     custom_api: Any, *, name: str, namespaces: Iterable[str]
 ) -> Callable[[], list[Mapping[str, Any]]]:
-    """A reader of kopf's peering object(s) for :class:`ActivityGate`."""
+    """A reader of kopf's peering object(s) for :class:`ActivityGate`. A watched namespace with
+    no peering object (none made, or the namespace deleted) has no peers to count: kopf itself
+    takes a missing object so."""
     spaces = list(namespaces)
 
     def read() -> list[Mapping[str, Any]]:
         if not spaces:
-            body = custom_api.get_cluster_custom_object(
-                "kopf.dev", "v1", "clusterkopfpeerings", name
+            found = _peering(
+                lambda: custom_api.get_cluster_custom_object(
+                    "kopf.dev", "v1", "clusterkopfpeerings", name
+                )
             )
-            return [body.get("status") or {}]
-        return [
-            (
-                custom_api.get_namespaced_custom_object(
-                    "kopf.dev", "v1", ns, "kopfpeerings", name
-                ).get("status")
-                or {}
+            return [found] if found is not None else []
+        statuses = [
+            _peering(
+                functools.partial(
+                    custom_api.get_namespaced_custom_object,
+                    "kopf.dev",
+                    "v1",
+                    ns,
+                    "kopfpeerings",
+                    name,
+                )
             )
             for ns in spaces
         ]
+        return [status for status in statuses if status is not None]
 
     return read
+
+
+def _peering(get: Callable[[], Any]) -> Mapping[str, Any] | None:
+    """The object's ``status``, or ``None`` when there is no such object (404)."""
+    try:
+        body = get()
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+    status: Mapping[str, Any] = body.get("status") or {}
+    return status

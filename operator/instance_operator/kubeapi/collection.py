@@ -105,6 +105,14 @@ class Collection:
         found.reverse()
         return found
 
+    def restart_history(self, rv: int) -> None:
+        """Forget every change up to ``rv`` and end the open watches, as a re-initialised watch
+        cache does: a watch can resume from ``rv`` on, not before."""
+        self._history.clear()
+        self._horizon = rv
+        for watcher in list(self.watchers):
+            watcher.close()
+
     @property
     def horizon(self) -> int:
         return self._horizon

@@ -34,11 +34,29 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         default=5.0,
         help="seconds between watch BOOKMARK events (default 5)",
     )
+    parser.add_argument(
+        "--authorization",
+        action="store_true",
+        help=(
+            "authenticate and authorize every request with RBAC, as a real API server does; "
+            "the --kubeconfig then holds an admin (system:masters) token, and ServiceAccount "
+            "tokens come from the TokenRequest subresource (kubectl create token)"
+        ),
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
+    import sys
+
+    if args.authorization and args.kubeconfig is None:
+        print(
+            "kube-api: --authorization needs --kubeconfig FILE: the admin token, the only "
+            "credential that can create anything, is written there",
+            file=sys.stderr,
+        )
+        return 2
 
     return asyncio.run(_serve(args))
 
@@ -50,7 +68,10 @@ async def _serve(args: argparse.Namespace) -> int:
     from instance_operator.kubeapi.server import KubeAPI
 
     api = KubeAPI(
-        port=args.port, watch_history=args.watch_history, bookmark_interval=args.bookmark_interval
+        port=args.port,
+        watch_history=args.watch_history,
+        bookmark_interval=args.bookmark_interval,
+        authorization=args.authorization,
     )
     await api.start()
     stop = asyncio.Event()

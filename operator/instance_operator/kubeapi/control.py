@@ -3,6 +3,7 @@
 ``GET /_kubeapi/counters`` returns ``{"requests": [...], "writes": [...]}``;
 ``DELETE`` resets them. ``GET /_kubeapi/faults`` lists the rules, ``POST`` adds one (a JSON
 object with :meth:`Faults.inject`'s arguments) and answers ``{"id": N}``, ``DELETE`` clears.
+A ``down`` fault takes this endpoint down too: it answers first, then the listener closes.
 """
 
 from __future__ import annotations

@@ -6,9 +6,10 @@ import copy
 import re
 from typing import Any
 
-import jsonschema
-
 from instance_operator.kubeapi import errors
+from instance_operator.kubeapi.crd_validation import validate_schemas
+from instance_operator.kubeapi.crd_validation.fields import Path
+from instance_operator.kubeapi.crd_validation.shape import misshapen
 from instance_operator.kubeapi.metadata import now
 from instance_operator.kubeapi.resources import ResourceType
 from instance_operator.kubeapi.schema import StructuralSchema
@@ -18,7 +19,10 @@ _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 def check(crd: dict[str, Any]) -> None:
-    """Reject CRDs the API server would reject in ways that would break serving them."""
+    """Reject the CRDs a real API server rejects: names, versions, and every schema rule of
+    :mod:`instance_operator.kubeapi.crd_validation` (structural schema, extensions, list types,
+    defaults, CEL compilation and cost). A schema that does not decode is refused before those
+    rules run."""
     name = crd["metadata"]["name"]
     spec = crd.get("spec") or {}
     names = spec.get("names") or {}
@@ -49,18 +53,32 @@ def check(crd: dict[str, Any]) -> None:
             "spec.versions",
             "Invalid value: must have exactly one version marked as storage version",
         )
+    causes.extend(_schema_causes(versions, spec))
+    if causes:
+        raise errors.invalid("CustomResourceDefinition", "apiextensions.k8s.io", name, causes)
+
+
+def _schema_causes(versions: list[dict[str, Any]], spec: dict[str, Any]) -> list[dict[str, str]]:
+    """A schema that does not decode cannot be walked: refuse it first."""
+    causes = []
     for index, version in enumerate(versions):
         schema = (version.get("schema") or {}).get("openAPIV3Schema")
         if schema is None:
             continue
-        try:
-            jsonschema.Draft4Validator.check_schema(schema)
-        except jsonschema.SchemaError as error:
-            fail(
-                f"spec.versions[{index}].schema.openAPIV3Schema", f"Invalid value: {error.message}"
+        where = Path(f"spec.versions[{index}].schema.openAPIV3Schema")
+        found = misshapen(schema, where)
+        if found is not None:
+            field, detail = found
+            causes.append(
+                {
+                    "reason": "FieldValueInvalid",
+                    "message": f"Invalid value: {detail}",
+                    "field": str(field),
+                }
             )
-    if causes:
-        raise errors.invalid("CustomResourceDefinition", "apiextensions.k8s.io", name, causes)
+    if causes or not versions:
+        return causes
+    return validate_schemas(spec)
 
 
 def default(crd: dict[str, Any]) -> None:

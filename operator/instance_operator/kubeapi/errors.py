@@ -14,19 +14,27 @@ class StatusError(Exception):
     """A request failure that becomes a ``kind: Status`` response body."""
 
     def __init__(
-        self, code: int, reason: str, message: str, details: dict[str, Any] | None = None
+        self,
+        code: int,
+        reason: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        *,
+        continue_token: str = "",
     ) -> None:
         super().__init__(message)
         self.code = code
         self.reason = reason
         self.message = message
         self.details = details or {}
+        #: A Status's list metadata: where a list whose continue token expired may go on.
+        self.continue_token = continue_token
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
             "kind": "Status",
             "apiVersion": "v1",
-            "metadata": {},
+            "metadata": {"continue": self.continue_token} if self.continue_token else {},
             "status": "Failure",
             "message": self.message,
             "reason": self.reason,
@@ -97,6 +105,19 @@ def bad_request(message: str) -> StatusError:
 
 def expired(message: str) -> StatusError:
     return StatusError(410, "Expired", message)
+
+
+def continue_expired(token: str) -> StatusError:
+    """A continue token older than the history, as etcd's compaction answers it: with a token
+    that goes on from the current state."""
+    message = (
+        "The provided continue parameter is too old to display a consistent list result. You can"
+        " start a new list without the continue parameter, or use the continue token in this"
+        " response to retrieve the remainder of the results. Continuing with the provided token"
+        " results in an inconsistent list - objects that were created, modified, or deleted"
+        " between the time the first chunk was returned and now may show up in the list."
+    )
+    return StatusError(410, "Expired", message, continue_token=token)
 
 
 def method_not_allowed(message: str) -> StatusError:

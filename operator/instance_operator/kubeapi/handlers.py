@@ -8,10 +8,13 @@ from typing import Any
 
 from aiohttp import web
 
-from instance_operator.kubeapi import errors, routing, tables, watch
+from instance_operator.kubeapi import errors, patches, routing, tables, watch
+from instance_operator.kubeapi.apply import options as write_options
+from instance_operator.kubeapi.apply.options import WriteOptions
 from instance_operator.kubeapi.collection import Stored
 from instance_operator.kubeapi.counters import Counters
 from instance_operator.kubeapi.faults import Fault, Faults
+from instance_operator.kubeapi.fieldvalidation import FieldValidation
 from instance_operator.kubeapi.resources import WRITE_VERBS
 from instance_operator.kubeapi.routing import Target
 from instance_operator.kubeapi.selectors import FieldSelector, LabelSelector
@@ -36,60 +39,104 @@ class ResourceHandler:
         self.counters.count_request(
             verb, rtype.group, rtype.plural, target.subresource, target.namespace or ""
         )
-        if "dryRun" in request.query:
-            raise errors.bad_request("dryRun is not supported by this emulated API server")
         body = await _read_body(request) if verb in WRITE_VERBS else None
+        options = _write_options(verb, request, body) if verb in WRITE_VERBS else None
         name = target.name or (_name_in(body) if verb == "create" else None)
         try:
             delay, fault = self.faults.draw(verb, rtype.group, rtype.plural)
             if delay:
                 await asyncio.sleep(delay)
-            if fault is not None:
+            cut = None
+            if fault is not None and fault.kind == "cut":
+                cut = watch.Cut(fault.events, self.faults.cut_delay(fault), fault.midway)
+            elif fault is not None:
                 await _fail(fault, target, name or "")
             if verb == "watch":
-                return await self._watch(request, target)
+                return await self._watch(request, target, cut)
             if verb == "list":
                 return self._list(request, target)
-            response, stored = self._run(verb, target, request, body)
+            validation = FieldValidation.from_request(
+                request.query, verb, await request.read(), request.content_type
+            )
+            response, stored = self._run(
+                verb, target, request, body, options=options, validation=validation
+            )
+            validation.add_headers(response)
             if verb == "create":
                 name = stored.body["metadata"]["name"]
             return response
         finally:
-            if verb in WRITE_VERBS and name:
+            if verb in WRITE_VERBS and name and not (options and options.dry_run):
                 self.counters.count_write(rtype.group, rtype.plural, target.namespace or "", name)
 
     def _run(
-        self, verb: str, target: Target, request: web.Request, body: Any
+        self,
+        verb: str,
+        target: Target,
+        request: web.Request,
+        body: Any,
+        *,
+        options: WriteOptions | None,
+        validation: FieldValidation,
     ) -> tuple[web.Response, Stored]:
         store, rtype, namespace, name = self.store, target.rtype, target.namespace, target.name
         av = rtype.api_version
-        strict = request.query.get("fieldValidation") == "Strict"
-        if verb == "create":
-            stored = store.create(rtype, namespace, body, strict=strict)
-            return web.Response(status=201, body=stored.as_version(av), content_type=JSON), stored
-        assert name is not None
         if verb == "get":
+            assert name is not None
             stored = store.get(rtype, namespace, name)
             if tables.wants_table(request.headers.get("Accept", "")):
                 return web.json_response(tables.render(rtype, [stored], {})), stored
-        elif verb == "update":
-            stored = store.update(
-                rtype, namespace, name, body, subresource=target.subresource, strict=strict
+            return web.Response(body=stored.as_version(av), content_type=JSON), stored
+        assert options is not None
+        manager, dry_run = options.manager, options.dry_run
+        if verb == "create":
+            stored = store.create(
+                rtype, namespace, body, validation=validation, manager=manager, dry_run=dry_run
             )
+            return web.Response(status=201, body=stored.as_version(av), content_type=JSON), stored
+        assert name is not None
+        if verb == "update":
+            stored = store.update(
+                rtype,
+                namespace,
+                name,
+                body,
+                subresource=target.subresource,
+                validation=validation,
+                manager=manager,
+                dry_run=dry_run,
+            )
+        elif verb == "patch" and options.apply:
+            stored, created = store.apply(
+                rtype,
+                namespace,
+                name,
+                body,
+                manager=manager,
+                force=options.force,
+                subresource=target.subresource,
+                validation=validation,
+                dry_run=dry_run,
+            )
+            status = 201 if created else 200
+            return web.Response(
+                status=status, body=stored.as_version(av), content_type=JSON
+            ), stored
         elif verb == "patch":
-            content_type = request.headers.get("Content-Type", "")
             stored = store.patch(
                 rtype,
                 namespace,
                 name,
-                content_type=content_type,
+                content_type=request.headers.get("Content-Type", ""),
                 patch=body,
                 subresource=target.subresource,
-                strict=strict,
+                validation=validation,
+                manager=manager,
+                dry_run=dry_run,
             )
         else:
-            options = body if isinstance(body, dict) else {}
-            stored, gone = store.delete(rtype, namespace, name, options)
+            delete_options = body if isinstance(body, dict) else {}
+            stored, gone = store.delete(rtype, namespace, name, delete_options, dry_run=dry_run)
             if gone and not rtype.custom:
                 meta = stored.body["metadata"]
                 details = {
@@ -138,7 +185,9 @@ class ResourceHandler:
             body=head[:-1].encode() + b',"items":[' + items + b"]}", content_type=JSON
         )
 
-    async def _watch(self, request: web.Request, target: Target) -> web.StreamResponse:
+    async def _watch(
+        self, request: web.Request, target: Target, cut: watch.Cut | None
+    ) -> web.StreamResponse:
         labels, fields = _selectors(request, target)
         return await watch.serve(
             request,
@@ -148,6 +197,7 @@ class ResourceHandler:
             labels=labels,
             fields=fields,
             bookmark_interval=self.bookmark_interval,
+            cut=cut,
         )
 
 
@@ -157,8 +207,25 @@ def _selectors(request: web.Request, target: Target) -> tuple[LabelSelector, Fie
     return labels, fields
 
 
+def _write_options(verb: str, request: web.Request, body: Any) -> WriteOptions:
+    dry_run = request.query.getall("dryRun", [])
+    if verb == "delete":
+        dry_run = [*dry_run, *write_options.dry_run_in_body(body)]
+    return write_options.parse(
+        verb,
+        request.query,
+        dry_run,
+        user_agent=request.headers.get("User-Agent", ""),
+        content_type=request.headers.get("Content-Type", ""),
+    )
+
+
 async def _read_body(request: web.Request) -> Any:
     raw = await request.read()
+    if request.method == "PATCH" and write_options.is_apply(
+        request.headers.get("Content-Type", "")
+    ):
+        return patches.decode_apply(raw)
     if not raw:
         return None
     try:

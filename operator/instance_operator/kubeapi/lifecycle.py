@@ -1,18 +1,30 @@
 """The controllers a cluster runs beside the API server, done synchronously after each write.
 
-Namespace lifecycle: a deleted namespace is ``Terminating``, refuses new objects, deletes its
-contents (their finalizers still hold them) and disappears once empty. CRD lifecycle: a CRD
-serves its resource from creation; deleting it deletes all its custom resources first (the
-``customresourcecleanup`` finalizer), and only then does the resource leave discovery.
+Namespace lifecycle, as kube-controller-manager's namespace controller does it: a deleted
+namespace gets its deletionTimestamp and phase ``Terminating`` and refuses new objects; then every
+object in it is deleted in one sweep, whatever its kind (Secrets, ConfigMaps, Roles, RoleBindings,
+custom resources...). Objects without finalizers go at once; the others get a deletionTimestamp
+and stay, readable and patchable, until their finalizers are removed. Meanwhile the namespace's
+conditions say what remains, with the controller's reasons and wording (``Some content in the
+namespace has finalizers remaining: <finalizer> in <n> resource instances``), and the namespace
+disappears once it is empty. The real controller looks again every few seconds (about 8 while
+finalizers remain); here each change is looked at as it happens.
+
+CRD lifecycle: a CRD serves its resource from creation; deleting it deletes all its custom
+resources first (the ``customresourcecleanup`` finalizer), and only then does the resource leave
+discovery.
 """
 
 from __future__ import annotations
 
+import collections
 import copy
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from instance_operator.kubeapi import crds, errors
 from instance_operator.kubeapi.collection import Change
+from instance_operator.kubeapi.metadata import now
 from instance_operator.kubeapi.resources import CRDS, NAMESPACES, ResourceType
 
 if TYPE_CHECKING:
@@ -60,48 +72,170 @@ def mark_terminating(rtype: ResourceType, body: dict[str, Any]) -> None:
 
 def after(store: Store, rtype: ResourceType, change: Change) -> None:
     """React to a committed change; may write more (cascades), each with its own event."""
+    if rtype.key == CRDS.key:
+        _crd_changed(store, change)
+    elif rtype.key == NAMESPACES.key:
+        _namespace_changed(store, change)
+    elif rtype.namespaced:
+        _content_changed(store, rtype, change)
+    if change.type == "DELETED" and rtype.crd:
+        _finish_crd(store, rtype.crd)
+
+
+def _crd_changed(store: Store, change: Change) -> None:
     body = change.new.body
     name = body["metadata"]["name"]
-    deleting = bool(body["metadata"].get("deletionTimestamp"))
-    if rtype.key == CRDS.key:
-        if change.type == "DELETED":
-            store.catalog.forget_crd(name)
-        elif deleting:
-            _empty_crd(store, name)
-        else:
-            store.catalog.serve_crd(name, crds.served_types(body))
-            for served in store.catalog.crd_types(name):
-                store.collection(served)
-    elif rtype.key == NAMESPACES.key and deleting and change.type == "MODIFIED":
-        _empty_namespace(store, name)
     if change.type == "DELETED":
-        if rtype.namespaced:
-            _finish_namespace(store, body["metadata"]["namespace"])
-        if rtype.crd:
-            _finish_crd(store, rtype.crd)
+        store.catalog.forget_crd(name)
+    elif body["metadata"].get("deletionTimestamp"):
+        _empty_crd(store, name)
+    else:
+        store.catalog.serve_crd(name, crds.served_types(body))
+        for served in store.catalog.crd_types(name):
+            store.collection(served)
+
+
+def _namespace_changed(store: Store, change: Change) -> None:
+    name = change.new.body["metadata"]["name"]
+    if change.type == "DELETED":
+        store.terminating.pop(name, None)
+        return
+    deleting = change.new.body["metadata"].get("deletionTimestamp")
+    was_deleting = change.old is not None and change.old.body["metadata"].get("deletionTimestamp")
+    if deleting and not was_deleting:
+        _empty_namespace(store, name)
+
+
+def _content_changed(store: Store, rtype: ResourceType, change: Change) -> None:
+    namespace = change.new.body["metadata"]["namespace"]
+    content = store.terminating.get(namespace)
+    if content is None:
+        return
+    if change.old is not None:
+        content.count(rtype, change.old.body, -1)
+    if change.type != "DELETED":
+        content.count(rtype, change.new.body, +1)
+    _settle_namespace(store, namespace)
+
+
+@dataclasses.dataclass
+class Content:
+    """What is left in a terminating namespace: objects per resource, and per finalizer."""
+
+    resources: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
+    finalizers: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
+
+    def count(self, rtype: ResourceType, body: dict[str, Any], sign: int) -> None:
+        # The controller names a resource "<plural>.<group>": "secrets." for the core group.
+        self.resources[f"{rtype.plural}.{rtype.group}"] += sign
+        for finalizer in body["metadata"].get("finalizers") or ():
+            self.finalizers[finalizer] += sign
+
+
+#: The conditions the namespace controller maintains, in its order, with their "all is well"
+#: reason and message.
+_CONDITIONS = (
+    (
+        "NamespaceDeletionDiscoveryFailure",
+        "ResourcesDiscovered",
+        "All resources successfully discovered",
+    ),
+    (
+        "NamespaceDeletionGroupVersionParsingFailure",
+        "ParsedGroupVersions",
+        "All legacy kube types successfully parsed",
+    ),
+    (
+        "NamespaceDeletionContentFailure",
+        "ContentDeleted",
+        "All content successfully deleted, may be waiting on finalization",
+    ),
+    ("NamespaceContentRemaining", "ContentRemoved", "All content successfully removed"),
+    (
+        "NamespaceFinalizersRemaining",
+        "ContentHasNoFinalizers",
+        "All content-preserving finalizers finished",
+    ),
+)
 
 
 def _empty_namespace(store: Store, namespace: str) -> None:
+    """The sweep: delete everything in the namespace, then keep count of what stays."""
     for rtype in store.namespaced_types():
         coll = store.collection(rtype)
         for key in list(coll.keys(namespace)):
             stored = coll.items.get(key)
             if stored is not None:
                 store.start_deletion(rtype, stored)
-    _finish_namespace(store, namespace)
+    content = Content()
+    for rtype in store.namespaced_types():
+        coll = store.collection(rtype)
+        for key in coll.keys(namespace):
+            content.count(rtype, coll.items[key].body, +1)
+    store.terminating[namespace] = content
+    _settle_namespace(store, namespace)
 
 
-def _finish_namespace(store: Store, namespace: str) -> None:
+def _settle_namespace(store: Store, namespace: str) -> None:
+    """Gone once empty; until then, conditions that say what remains."""
     found = store.lookup(NAMESPACES, None, namespace)
-    if (
-        found is None
-        or not found.body["metadata"].get("deletionTimestamp")
-        or store.population[namespace]
-    ):
+    content = store.terminating.get(namespace)
+    if found is None or content is None:
         return
     body = copy.deepcopy(found.body)
-    body["spec"]["finalizers"] = []
-    store.remove(NAMESPACES, found, body)
+    if not store.population[namespace]:
+        body["spec"]["finalizers"] = []
+        store.remove(NAMESPACES, found, body)
+        return
+    status = body.setdefault("status", {})
+    conditions = _conditions(content, status.get("conditions") or [])
+    if conditions != status.get("conditions"):
+        status["conditions"] = conditions
+        store.commit(NAMESPACES, found, body)
+
+
+def _conditions(content: Content, previous: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The controller's five conditions: True with what remains, else False with its "ok" words;
+    ``lastTransitionTime`` moves only when a status flips."""
+    remaining = sorted(
+        f"{resource} has {count} resource instances"
+        for resource, count in content.resources.items()
+        if count > 0
+    )
+    held = sorted(
+        f"{finalizer} in {count} resource instances"
+        for finalizer, count in content.finalizers.items()
+        if count > 0
+    )
+    failing: dict[str, tuple[str, str]] = {}
+    if remaining:
+        failing["NamespaceContentRemaining"] = (
+            "SomeResourcesRemain",
+            f"Some resources are remaining: {', '.join(remaining)}",
+        )
+    if held:
+        failing["NamespaceFinalizersRemaining"] = (
+            "SomeFinalizersRemain",
+            f"Some content in the namespace has finalizers remaining: {', '.join(held)}",
+        )
+    before = {condition.get("type"): condition for condition in previous}
+    out = []
+    for kind, ok_reason, ok_message in _CONDITIONS:
+        status, (reason, message) = (
+            ("True", failing[kind]) if kind in failing else ("False", (ok_reason, ok_message))
+        )
+        old = before.get(kind)
+        since = old["lastTransitionTime"] if old and old.get("status") == status else now()
+        out.append(
+            {
+                "type": kind,
+                "status": status,
+                "lastTransitionTime": since,
+                "reason": reason,
+                "message": message,
+            }
+        )
+    return out
 
 
 def _empty_crd(store: Store, name: str) -> None:

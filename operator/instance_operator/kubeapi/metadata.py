@@ -39,7 +39,11 @@ def generated_name(prefix: str) -> str:
 
 
 def check_name(rtype: ResourceType, name: str) -> None:
-    """Namespaces are DNS labels; everything else here is a DNS subdomain."""
+    """Namespaces are DNS labels; RBAC objects path segments (``system:discovery``); everything
+    else here is a DNS subdomain."""
+    if rtype.group == "rbac.authorization.k8s.io":
+        _check_path_segment(rtype, name)
+        return
     if rtype.key == ("", "namespaces"):
         ok, limit, what = bool(_LABEL.match(name)), 63, "a lowercase RFC 1123 label"
     else:
@@ -49,6 +53,26 @@ def check_name(rtype: ResourceType, name: str) -> None:
             f'Invalid value: "{name}": {what} must consist of lower case alphanumeric characters, '
             f"'-' or '.', start and end with an alphanumeric character, and be at most {limit} characters"
         )
+        raise errors.field_invalid(rtype.kind, rtype.group, name, "metadata.name", message)
+
+
+def _check_path_segment(rtype: ResourceType, name: str) -> None:
+    """``ValidatePathSegmentName``, the name rule of Roles, ClusterRoles and their bindings."""
+    problem = next(
+        (
+            why
+            for bad, why in (
+                (name == ".", "may not be '.'"),
+                (name == "..", "may not be '..'"),
+                ("/" in name, "may not contain '/'"),
+                ("%" in name, "may not contain '%'"),
+            )
+            if bad
+        ),
+        None,
+    )
+    if problem is not None:
+        message = f'Invalid value: "{name}": {problem}'
         raise errors.field_invalid(rtype.kind, rtype.group, name, "metadata.name", message)
 
 

@@ -5,8 +5,12 @@ validation), then ``default:`` values are filled in, then the result is validate
 uses ``jsonschema`` (Draft 4, whose boolean ``exclusiveMinimum`` matches OpenAPI 3.0) after
 translating the Kubernetes extensions it does not know: ``nullable`` and
 ``x-kubernetes-int-or-string``. ``metadata`` is never pruned or validated against the schema:
-the API server checks it as ObjectMeta instead. CEL ``x-kubernetes-validations`` and ``format``
-are not evaluated.
+the API server checks it as ObjectMeta instead. Errors are worded as kube-openapi's, converted
+the apiextensions way (``maxLength`` is ``Too long``, ``maxItems``/``maxProperties`` ``Too many``,
+a type error shows the value's JSON type). Then ``x-kubernetes-list-type: set`` lists are
+checked for repeats, the supported ``format``s (``formats.py``), and, unless an error above blocks them as it does in the API server (a missing,
+unsupported, too long, too many or mistyped value), the CEL ``x-kubernetes-validations``
+(``cel_rules.py``), with ``oldSelf`` on updates.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import json
 from typing import Any
 
 import jsonschema
+
+from instance_operator.kubeapi import cel_rules, formats
 
 Schema = dict[str, Any]
 
@@ -35,6 +41,7 @@ class StructuralSchema:
             if key not in _ENVELOPE
         }
         self._validator = jsonschema.Draft4Validator(_to_json_schema(without_meta))
+        self._rules = cel_rules.Validator.build(schema)
 
     def prune(self, obj: dict[str, Any]) -> list[str]:
         """Drop fields the schema does not declare, in place, keeping the envelope; their paths."""
@@ -46,13 +53,78 @@ class StructuralSchema:
         """Fill in ``default:`` values of absent fields, in place, outermost first."""
         _default(self.schema, obj)
 
-    def validate(self, obj: dict[str, Any]) -> list[dict[str, str]]:
-        """Field errors as API ``causes`` (reason, message, field), in a stable order."""
+    def validate(
+        self, obj: dict[str, Any], old: dict[str, Any] | None = None
+    ) -> list[dict[str, str]]:
+        """Field errors as API ``causes`` (reason, message, field); ``old`` is ``None`` on create.
+
+        Schema and format errors come first, in a stable order, then the CEL rules' errors.
+        """
         causes: dict[tuple[str, str], dict[str, str]] = {}
         for error in self._validator.iter_errors(obj):
             for cause in _causes(error):
                 causes.setdefault((cause["field"], cause["message"]), cause)
-        return [causes[key] for key in sorted(causes)]
+        for cause in _duplicates_in_sets(self.schema, obj, []):
+            causes.setdefault((cause["field"], cause["message"]), cause)
+        for path, name, value in formats.check(self.schema, obj):
+            cause = _format_cause(path, name, value)
+            causes.setdefault((cause["field"], cause["message"]), cause)
+        found = [causes[key] for key in sorted(causes)]
+        if self._rules is None:
+            return found
+        if any(cause["reason"] in _BLOCKING for cause in found):
+            return [*found, _NOT_CHECKED]
+        return found + self._rules.validate(obj, old)
+
+
+# Errors after which the API server does not run the CEL rules (strategy.go, hasBlockingErr).
+_BLOCKING = frozenset(
+    {
+        "FieldValueNotSupported",
+        "FieldValueRequired",
+        "FieldValueTooLong",
+        "FieldValueTooMany",
+        "FieldValueTypeInvalid",
+    }
+)
+_NOT_CHECKED = {
+    "reason": "FieldValueInvalid",
+    "message": "Invalid value: null: some validation rules were not checked because the object "
+    "was invalid; correct the existing errors to complete validation",
+    "field": "<nil>",
+}
+
+
+def _duplicates_in_sets(schema: Schema, value: Any, path: list[Any]) -> list[dict[str, str]]:
+    """``x-kubernetes-list-type: set`` lists repeat no item (the API server's list-type check)."""
+    found = []
+    if isinstance(value, list):
+        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+        if schema.get("x-kubernetes-list-type") == "set":
+            seen: list[Any] = []
+            for index, item in enumerate(value):
+                if item in seen:
+                    message = f"Duplicate value: {_render(item)}"
+                    field = field_path([*path, index])
+                    found.append(
+                        {"reason": "FieldValueDuplicate", "message": message, "field": field}
+                    )
+                seen.append(item)
+        for index, item in enumerate(value):
+            found += _duplicates_in_sets(items or {}, item, [*path, index])
+    elif isinstance(value, dict):
+        properties: dict[str, Schema] = schema.get("properties", {})
+        for key, item in value.items():
+            if key in properties and not (not path and key == "metadata"):
+                found += _duplicates_in_sets(properties[key], item, [*path, key])
+    return found
+
+
+def _format_cause(path: list[Any], name: str, value: str) -> dict[str, str]:
+    field = field_path(path)
+    shown = json.dumps(value)
+    message = f"Invalid value: {shown}: {field} in body must be of type {name}: {shown}"
+    return {"reason": "FieldValueTypeInvalid", "message": message, "field": field}
 
 
 def _to_json_schema(schema: Schema) -> Schema:
@@ -131,6 +203,15 @@ def _render(value: Any) -> str:
     )
 
 
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    names = {float: "number", str: "string", list: "array", dict: "object"}
+    return names.get(type(value), "null")
+
+
 def _causes(error: jsonschema.ValidationError) -> list[dict[str, str]]:
     path = list(error.absolute_path)
     field = field_path(path)
@@ -150,28 +231,36 @@ def _causes(error: jsonschema.ValidationError) -> list[dict[str, str]]:
         options = ", ".join(json.dumps(option) for option in error.validator_value)
         message = f"Unsupported value: {shown}: supported values: {options}"
         return [{"reason": "FieldValueNotSupported", "message": message, "field": field}]
-    if error.validator == "type":
+    if error.validator == "type":  # kube-openapi shows the JSON type of the value, not the value
+        given = json.dumps(_type_name(error.instance))
         message = (
-            f"Invalid value: {shown}: {where} must be of type {error.validator_value}: {shown}"
+            f"Invalid value: {given}: {where} must be of type {error.validator_value}: {given}"
         )
         return [{"reason": "FieldValueTypeInvalid", "message": message, "field": field}]
     if error.validator == "pattern":
         message = f"Invalid value: {shown}: {where} should match '{error.validator_value}'"
         return [{"reason": "FieldValueInvalid", "message": message, "field": field}]
+    if error.validator == "maxLength":
+        message = f"Too long: may not be more than {error.validator_value} bytes"
+        return [{"reason": "FieldValueTooLong", "message": message, "field": field}]
+    if error.validator in ("maxItems", "maxProperties"):
+        message = (
+            f"Too many: {len(error.instance)}: must have at most {error.validator_value} items"
+        )
+        return [{"reason": "FieldValueTooMany", "message": message, "field": field}]
     bounds = {
-        "minimum": "greater than or equal to",
-        "maximum": "less than or equal to",
-        "minLength": "at least",
-        "maxLength": "at most",
-        "minItems": "at least",
-        "maxItems": "at most",
+        "minimum": "be greater than or equal to",
+        "maximum": "be less than or equal to",
+        "minLength": "be at least",
+        "minItems": "have at least",
+        "minProperties": "have at least",
     }
     if error.validator in bounds:
-        unit = {"minLength": " chars long", "maxLength": " chars long"}.get(
-            str(error.validator), ""
-        )
-        unit = " items" if error.validator in ("minItems", "maxItems") else unit
-        message = f"Invalid value: {shown}: {where} should be {bounds[str(error.validator)]} {error.validator_value}{unit}"
+        units = {"minLength": " chars long", "minItems": " items", "minProperties": " properties"}
+        unit = units.get(str(error.validator), "")
+        if error.validator in ("minItems", "minProperties"):  # kube-openapi shows the count
+            shown = str(len(error.instance))
+        message = f"Invalid value: {shown}: {where} should {bounds[str(error.validator)]} {error.validator_value}{unit}"
         return [{"reason": "FieldValueInvalid", "message": message, "field": field}]
     message = f"Invalid value: {shown}: {error.message}"
     return [{"reason": "FieldValueInvalid", "message": message, "field": field}]

@@ -4,6 +4,11 @@ Every method runs to completion on the event loop without awaiting, so each writ
 and watch events leave in resourceVersion order. Writes work on a deep copy of the stored body
 and store a new immutable ``Stored``; a write that changes nothing stores nothing (no new
 resourceVersion, no event), as the API server does.
+
+Writes from clients name a field manager: each records its ownership in
+``metadata.managedFields`` (an Update entry, or an Apply entry for server-side apply, see
+``apply/``). A dry run goes through every step, admission included, and stores nothing: the
+answer is the object as it would be, under the resourceVersion it has.
 """
 
 from __future__ import annotations
@@ -18,7 +23,16 @@ import uuid
 from typing import Any
 
 from instance_operator.kubeapi import admission, errors, lifecycle, patches
+from instance_operator.kubeapi.apply.ownership import Write
+from instance_operator.kubeapi.apply.records import (
+    Owner,
+    live_managers,
+    setter,
+    update_recorder,
+    updater,
+)
 from instance_operator.kubeapi.collection import Change, Collection, Key, Stored
+from instance_operator.kubeapi.fieldvalidation import FieldValidation
 from instance_operator.kubeapi.metadata import (
     SYSTEM_FIELDS,
     check_name,
@@ -30,6 +44,10 @@ from instance_operator.kubeapi.metadata import (
 )
 from instance_operator.kubeapi.resources import NAMESPACES, Catalog, ResourceType
 from instance_operator.kubeapi.selectors import FieldSelector, LabelSelector
+
+#: The resourceVersion in a continue token that goes on from the current state, as the API
+#: server's token in an expired continue's answer.
+_LATEST = -1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +67,8 @@ class Store:
         self._latest_types: dict[tuple[str, str], ResourceType] = {}
         #: Namespaced objects per namespace, so a terminating namespace knows when it is empty.
         self.population: collections.Counter[str] = collections.Counter()
+        #: What remains in each terminating namespace (kept by ``lifecycle``).
+        self.terminating: dict[str, lifecycle.Content] = {}
         self.create(NAMESPACES, None, {"metadata": {"name": "default"}})
 
     # -- collections ---------------------------------------------------------------------------
@@ -63,6 +83,18 @@ class Store:
         for coll in self._collections.values():
             for watcher in coll.watchers:
                 watcher.close()
+
+    def restart_watch_cache(self, rtypes: list[ResourceType] | None = None) -> None:
+        """The API server's watch cache of these resources (all if ``None``) re-initialised at
+        the current resourceVersion, as after an etcd compaction or a restart."""
+        for coll in self.collections(rtypes):
+            coll.restart_history(self.rv)
+
+    def collections(self, rtypes: list[ResourceType] | None = None) -> list[Collection]:
+        """The collections of these resources, or all of them."""
+        if rtypes is None:
+            return list(self._collections.values())
+        return [self.collection(rtype) for rtype in rtypes]
 
     def namespaced_types(self) -> list[ResourceType]:
         return [rtype for rtype in self._latest_types.values() if rtype.namespaced]
@@ -92,11 +124,10 @@ class Store:
         list_rv, after = self.rv, None
         if token:
             list_rv, after = _decode_token(token)
-            if list_rv < coll.horizon:
-                raise errors.expired(
-                    "The provided continue parameter is too old to display a consistent list result. "
-                    "You can start a new list without the continue parameter."
-                )
+            if list_rv == _LATEST:
+                list_rv = self.rv
+            elif list_rv < coll.horizon:
+                raise errors.continue_expired(_encode_token(_LATEST, after))
         name = fields.exact_name()
         keys = coll.keys(namespace, after)
         if name is not None and namespace is not None:
@@ -119,10 +150,21 @@ class Store:
     # -- writes --------------------------------------------------------------------------------
 
     def create(
-        self, rtype: ResourceType, namespace: str | None, body: Any, *, strict: bool = False
+        self,
+        rtype: ResourceType,
+        namespace: str | None,
+        body: Any,
+        *,
+        validation: FieldValidation | None = None,
+        manager: str | None = None,
+        dry_run: bool = False,
+        owner: Owner | None = None,
     ) -> Stored:
+        """``manager`` records an Update entry; ``owner`` (server-side apply) sets its own."""
         body = _envelope(rtype, body)
         meta = body["metadata"]
+        if manager is not None:
+            owner = updater(Write(rtype, "", manager), meta.get("managedFields"))
         if rtype.namespaced:
             if meta.get("namespace") not in (None, "", namespace):
                 raise errors.bad_request(
@@ -151,14 +193,24 @@ class Store:
             while (namespace or "", meta["name"]) in coll.items:
                 meta["name"] = generated_name(meta["generateName"])
         check_name(rtype, meta["name"])
-        admission.admit(rtype, None, body, strict=strict)
+        admission.admit(rtype, None, body, validation=validation)
         key = (namespace or "", meta["name"])
         if key in coll.items:
             raise errors.already_exists(rtype.plural, rtype.group, meta["name"])
+        return self._first_version(rtype, body, owner, dry_run)
+
+    def _first_version(
+        self, rtype: ResourceType, body: dict[str, Any], owner: Owner | None, dry_run: bool
+    ) -> Stored:
+        meta = body["metadata"]
         meta["uid"] = str(uuid.uuid4())
         meta["creationTimestamp"] = now()
         if rtype.generation:
             meta["generation"] = 1
+        if owner is not None:
+            owner(None, body)
+        if dry_run:
+            return _preview(None, body)
         return self.commit(rtype, None, body)
 
     def update(
@@ -169,7 +221,9 @@ class Store:
         body: Any,
         *,
         subresource: str = "",
-        strict: bool = False,
+        validation: FieldValidation | None = None,
+        manager: str | None = None,
+        dry_run: bool = False,
     ) -> Stored:
         body = _envelope(rtype, body)
         old = self.get(rtype, namespace, name)
@@ -183,8 +237,16 @@ class Store:
             raise errors.field_invalid(
                 rtype.kind, rtype.group, name, "metadata.resourceVersion", message
             )
+        owner = update_recorder(rtype, subresource, manager, body)
         return self._replace(
-            rtype, old, body, subresource=subresource, precondition=precondition, strict=strict
+            rtype,
+            old,
+            body,
+            subresource=subresource,
+            precondition=precondition,
+            validation=validation,
+            owner=owner,
+            dry_run=dry_run,
         )
 
     def patch(
@@ -196,7 +258,9 @@ class Store:
         content_type: str,
         patch: Any,
         subresource: str = "",
-        strict: bool = False,
+        validation: FieldValidation | None = None,
+        manager: str | None = None,
+        dry_run: bool = False,
     ) -> Stored:
         old = self.get(rtype, namespace, name)
         target = copy.deepcopy(old.body)
@@ -204,12 +268,67 @@ class Store:
         patched = _envelope(rtype, patches.apply(content_type, target, patch))
         # A resourceVersion the patch sets (or a stale one it keeps) is a precondition.
         precondition = patched["metadata"].get("resourceVersion")
+        owner = update_recorder(rtype, subresource, manager, patched)
         return self._replace(
-            rtype, old, patched, subresource=subresource, precondition=precondition, strict=strict
+            rtype,
+            old,
+            patched,
+            subresource=subresource,
+            precondition=precondition,
+            validation=validation,
+            owner=owner,
+            dry_run=dry_run,
         )
 
+    def apply(
+        self,
+        rtype: ResourceType,
+        namespace: str | None,
+        name: str,
+        config: Any,
+        *,
+        manager: str,
+        force: bool,
+        subresource: str = "",
+        validation: FieldValidation | None = None,
+        dry_run: bool = False,
+    ) -> tuple[Stored, bool]:
+        """Server-side apply: the object after it, and whether the apply created it."""
+        config = patches.apply_configuration(rtype, namespace, name, config)
+        old = self.lookup(rtype, namespace, name)
+        write = Write(rtype, subresource, manager)
+        if old is None:
+            if subresource:
+                raise errors.not_found(rtype.plural, rtype.group, name)
+            live = {"apiVersion": rtype.api_version, "kind": rtype.kind, "metadata": {}}
+            merged, managers = write.apply(live, config, {}, force=force)
+            owner = setter(rtype, managers)
+            return self.create(
+                rtype, namespace, merged, validation=validation, owner=owner, dry_run=dry_run
+            ), True
+        managers = live_managers(old.body) or write.before_first_apply(old.body)
+        merged, managers = write.apply(old.body, config, managers, force=force)
+        merged["apiVersion"] = rtype.api_version
+        stored = self._replace(
+            rtype,
+            old,
+            merged,
+            subresource=subresource,
+            precondition=config["metadata"].get("resourceVersion"),
+            validation=validation,
+            owner=setter(rtype, managers),
+            dry_run=dry_run,
+        )
+        return stored, False
+
     def delete(
-        self, rtype: ResourceType, namespace: str | None, name: str, options: dict[str, Any]
+        self,
+        rtype: ResourceType,
+        namespace: str | None,
+        name: str,
+        options: dict[str, Any],
+        *,
+        dry_run: bool = False,
     ) -> tuple[Stored, bool]:
         """The object after the call, and whether it is gone (no finalizers held it)."""
         old = self.get(rtype, namespace, name)
@@ -221,13 +340,17 @@ class Store:
                 actual = old.body["metadata"].get(field)
                 why = f"Precondition failed: {label} in precondition: {wanted}, {label} in object meta: {actual}"
                 raise errors.conflict(rtype.plural, rtype.group, name, why)
-        return self.start_deletion(rtype, old)
+        return self.start_deletion(rtype, old, dry_run=dry_run)
 
-    def start_deletion(self, rtype: ResourceType, old: Stored) -> tuple[Stored, bool]:
+    def start_deletion(
+        self, rtype: ResourceType, old: Stored, *, dry_run: bool = False
+    ) -> tuple[Stored, bool]:
         meta = old.body["metadata"]
         if meta.get("deletionTimestamp"):
             return old, False
         if not lifecycle.holds_deletion(rtype, old.body):
+            if dry_run:
+                return old, True
             return self.remove(rtype, old, copy.deepcopy(old.body)), True
         body = copy.deepcopy(old.body)
         body["metadata"]["deletionTimestamp"] = now()
@@ -235,6 +358,8 @@ class Store:
         if rtype.generation:
             body["metadata"]["generation"] = meta.get("generation", 0) + 1
         lifecycle.mark_terminating(rtype, body)
+        if dry_run:
+            return _preview(old, body), False
         return self.commit(rtype, old, body), False
 
     def _replace(
@@ -245,7 +370,9 @@ class Store:
         *,
         subresource: str,
         precondition: Any,
-        strict: bool,
+        validation: FieldValidation | None,
+        owner: Owner | None,
+        dry_run: bool,
     ) -> Stored:
         name = old.body["metadata"]["name"]
         if precondition is not None and str(precondition) != str(old.rv):
@@ -259,11 +386,15 @@ class Store:
             raise errors.field_invalid(
                 rtype.kind, rtype.group, name, "metadata.finalizers", message
             )
-        admission.admit(rtype, old.body, new, strict=strict)
+        admission.admit(rtype, old.body, new, validation=validation)
+        if owner is not None:
+            owner(old.body, new)
         if rtype.generation and spec_changed(rtype, old.body, new):
             meta["generation"] = old_meta.get("generation", 0) + 1
         if same_content(old.body, new):
             return old
+        if dry_run:
+            return _preview(old, new)
         if deleting and not lifecycle.holds_deletion(rtype, new):
             return self.remove(rtype, old, new)
         return self.commit(rtype, old, new)
@@ -324,6 +455,15 @@ def _compose(
         else:
             meta.pop(field, None)
     return new
+
+
+def _preview(old: Stored | None, body: dict[str, Any]) -> Stored:
+    """A dry run's answer: the object as it would be stored, under its current resourceVersion."""
+    if old is None:
+        body["metadata"].pop("resourceVersion", None)
+        return Stored(body, encode(body), 0)
+    body["metadata"]["resourceVersion"] = str(old.rv)
+    return Stored(body, encode(body), old.rv)
 
 
 def _key(body: dict[str, Any]) -> Key:

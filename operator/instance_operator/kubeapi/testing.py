@@ -6,6 +6,7 @@ For tests and benchmarks that must not share a process (or a GIL) with the serve
         env = {**os.environ, "KUBECONFIG": str(api.kubeconfig)}
         ...
         api.faults.inject("conflict", verbs=["patch"], resource="instances", count=2)
+        api.faults.inject("down", seconds=15)      # the control endpoint is down with it
         assert api.counters.requests(verb="create", resource="instances") == 1
 """
 
@@ -74,14 +75,16 @@ class RemoteFaults:
         count: int | None = None,
         rate: float = 1.0,
         seconds: float | None = None,
+        events: int | None = None,
+        midway: bool = False,
     ) -> int:
-        rule: dict[str, Any] = {
-            "kind": kind,
-            "resource": resource,
-            "count": count,
-            "rate": rate,
-            "seconds": seconds,
-        }
+        rule: dict[str, Any] = {"kind": kind}
+        optional = {"resource": resource, "count": count, "seconds": seconds, "events": events}
+        rule.update({name: value for name, value in optional.items() if value is not None})
+        if rate != 1.0:
+            rule["rate"] = rate
+        if midway:
+            rule["midway"] = True
         if verbs is not None:
             rule["verbs"] = list(verbs)
         response = requests.post(self._url, json=rule, timeout=_TIMEOUT)

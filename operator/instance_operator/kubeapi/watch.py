@@ -5,16 +5,22 @@ falls between the two. Each change is offered to the watchers of its resource on
 namespace and selectors; a MODIFIED object that enters or leaves a selector arrives as ADDED or
 DELETED, as from the API server. Bookmarks carry the global resourceVersion: every change up
 to it has already been queued to the watcher.
+
+A ``cut`` fault ends a stream as a load balancer would: a TCP reset, with no end chunk, possibly
+inside an event (its chunk announces the whole event, half of it follows).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
+import socket
+import struct
 from collections.abc import Mapping
 
-from aiohttp import web
+from aiohttp import HttpVersion11, web
 
 from instance_operator.kubeapi import errors, tables
 from instance_operator.kubeapi.collection import Change, Stored
@@ -24,6 +30,18 @@ from instance_operator.kubeapi.store import Store
 
 # How many queued events one write to the socket may carry.
 _BATCH = 256
+# Queued to wake the pump when a cut is armed; never written.
+_WAKE = b""
+
+
+@dataclasses.dataclass(frozen=True)
+class Cut:
+    """Where a ``cut`` fault drops a stream: after ``events`` events or ``after`` seconds,
+    whichever comes first; with ``midway`` inside the event that follows."""
+
+    events: int | None
+    after: float | None
+    midway: bool
 
 
 class Watcher:
@@ -43,6 +61,25 @@ class Watcher:
         #: kubectl's ``get --watch`` wants each object as a one-row Table.
         self.table = table
         self.queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+        #: Events written so far.
+        self.sent = 0
+        #: Where an armed cut drops the stream: at this many events sent, or at this loop time.
+        self.cut_at_events: int | None = None
+        self.cut_at_time: float | None = None
+        self.cut_midway = False
+
+    def arm(self, cut: Cut) -> None:
+        """Drop this stream as ``cut`` says, counting from now."""
+        if cut.events is not None:
+            self.cut_at_events = self.sent + cut.events
+        if cut.after is not None:
+            self.cut_at_time = asyncio.get_running_loop().time() + cut.after
+        self.cut_midway = cut.midway
+        self.queue.put_nowait(_WAKE)
+
+    def cut_due(self, now: float) -> bool:
+        by_events = self.cut_at_events is not None and self.sent >= self.cut_at_events
+        return by_events or (self.cut_at_time is not None and now >= self.cut_at_time)
 
     def selects(self, stored: Stored) -> bool:
         return self.labels.matches(stored.body) and self.fields.matches(stored.body)
@@ -91,10 +128,14 @@ async def serve(
     labels: LabelSelector,
     fields: FieldSelector,
     bookmark_interval: float,
+    cut: Cut | None = None,
 ) -> web.StreamResponse:
+    """Serve one watch; ``cut`` arms a cut fault on it from the start."""
     query = request.query
     table = tables.wants_table(request.headers.get("Accept", ""))
     watcher = Watcher(rtype, namespace, labels, fields, table=table)
+    if cut is not None:
+        watcher.arm(cut)
     bookmarks = query.get("allowWatchBookmarks") == "true"
     timeout = _seconds(query, "timeoutSeconds")
     coll = store.collection(rtype)
@@ -110,13 +151,36 @@ async def serve(
                     json.dumps({"type": "ERROR", "object": expired.body()}).encode() + b"\n"
                 )
             else:
-                await _pump(
-                    response, store, watcher, timeout, bookmark_interval if bookmarks else None
-                )
+                every = bookmark_interval if bookmarks else None
+                if await _pump(response, store, watcher, timeout=timeout, bookmark_every=every):
+                    await _reset(request, watcher)
             await response.write_eof()
     finally:
         coll.watchers.discard(watcher)
     return response
+
+
+async def _reset(request: web.Request, watcher: Watcher) -> None:
+    """Drop the connection with a TCP reset, after half of the next event for a midway cut;
+    aiohttp then cancels this handler, as for any connection lost."""
+    transport = request.transport
+    assert transport is not None
+    if watcher.cut_midway:
+        line: bytes | None = _WAKE
+        while line == _WAKE:
+            line = await watcher.queue.get()
+        if line is not None:
+            # A chunk that announces the whole event and carries half of it (HTTP/1.1 streams
+            # are chunked; HTTP/1.0 ones are not).
+            chunked = request.version >= HttpVersion11
+            size = f"{len(line):x}\r\n".encode() if chunked else b""
+            transport.write(size + line[: len(line) // 2])
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        # Linger on with a zero timeout: close() sends RST instead of FIN.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+    await asyncio.Event().wait()  # until aiohttp cancels the handler of the lost connection
 
 
 def _fill_backlog(
@@ -150,14 +214,19 @@ async def _pump(
     response: web.StreamResponse,
     store: Store,
     watcher: Watcher,
+    *,
     timeout: float | None,
     bookmark_every: float | None,
-) -> None:
+) -> bool:
+    """Send events until the timeout or the watcher closes (false), or until a cut is due (true)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout if timeout is not None else None
     next_bookmark = loop.time() + bookmark_every if bookmark_every is not None else None
     while True:
-        waits = [moment - loop.time() for moment in (deadline, next_bookmark) if moment is not None]
+        if watcher.cut_due(loop.time()):
+            return True
+        moments = (deadline, next_bookmark, watcher.cut_at_time)
+        waits = [moment - loop.time() for moment in moments if moment is not None]
         try:
             line = (
                 await asyncio.wait_for(watcher.queue.get(), max(0.0, min(waits)))
@@ -166,21 +235,31 @@ async def _pump(
             )
         except TimeoutError:
             if deadline is not None and loop.time() >= deadline:
-                return
-            assert bookmark_every is not None
-            watcher.bookmark(store.rv)
-            next_bookmark = loop.time() + bookmark_every
+                return False
+            if next_bookmark is not None and loop.time() >= next_bookmark:
+                watcher.bookmark(store.rv)
+                next_bookmark = loop.time() + (bookmark_every or 0.0)
             continue
         if line is None:
-            return
-        batch = [line]
-        while len(batch) < _BATCH and not watcher.queue.empty():
+            return False
+        batch = [line] if line else []
+        room = _BATCH
+        if watcher.cut_at_events is not None:
+            room = min(room, watcher.cut_at_events - watcher.sent)
+        while len(batch) < room and not watcher.queue.empty():
             more = watcher.queue.get_nowait()
             if more is None:
-                await response.write(b"".join(batch))
-                return
-            batch.append(more)
+                await _write(response, watcher, batch)
+                return False
+            if more:
+                batch.append(more)
+        await _write(response, watcher, batch)
+
+
+async def _write(response: web.StreamResponse, watcher: Watcher, batch: list[bytes]) -> None:
+    if batch:
         await response.write(b"".join(batch))
+        watcher.sent += len(batch)
 
 
 def _seconds(query: Mapping[str, str], name: str) -> float | None:

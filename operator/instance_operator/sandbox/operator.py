@@ -31,6 +31,10 @@ class OperatorFlags:
     standalone: bool = True
     #: With peering: seconds before a standby takes over from a replica that stopped.
     peering_lifetime: int = 15
+    #: With peering: the (Cluster)KopfPeering object's name.
+    peering_name: str = "instance-operator"
+    #: The operator's RoleBinding in each watched namespace, which it holds with a finalizer.
+    role_binding: str | None = None
 
     def argv(self) -> list[str]:
         args = ["run", "--metrics-port", str(self.metrics_port), "--log-level", self.log_level]
@@ -39,8 +43,11 @@ class OperatorFlags:
             args.append("--standalone")
         else:
             args += ["--peering-lifetime", str(self.peering_lifetime)]
+            args += ["--peering-name", self.peering_name]
         for namespace in self.namespaces:
             args += ["--namespace", namespace]
+        if self.role_binding:
+            args += ["--role-binding", self.role_binding]
         args += ["--poll-interval", f"{self.poll_interval:g}"]
         args += ["--fast-poll-interval", f"{self.fast_poll_interval:g}"]
         args += ["--resync-interval", f"{self.resync_interval:g}"]

@@ -16,8 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
+from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 
+from instance_operator.kubeapi.kubeconfig import render_kubeconfig
+from instance_operator.kubeapi.rbac.audit import RemoteAudit
 from instance_operator.kubeapi.testing import RemoteCounters, RemoteFaults
 from instance_operator.sandbox.cluster import Cluster, connect, wait_for
 from instance_operator.sandbox.examples import (
@@ -37,11 +40,12 @@ _CLEANUP_TIMEOUT = 60.0
 
 @dataclasses.dataclass(frozen=True)
 class KubeControls:
-    """The embedded API's counters and faults (``/_kubeapi/``)."""
+    """The embedded API's counters, faults and, with authorization on, audit (``/_kubeapi/``)."""
 
     url: str
     counters: RemoteCounters
     faults: RemoteFaults
+    audit: RemoteAudit
 
 
 @dataclasses.dataclass
@@ -80,6 +84,25 @@ class Box:
             cluster.put_secret(secret, data)
         return cluster
 
+    def start_operator_as(self, namespace: str, service_account: str) -> None:
+        """Start the operator with a token of this ServiceAccount instead of the admin's, as its
+        pod would run (the embedded API needs ``Sandbox(authorization=True)`` for this to
+        restrict anything). The ServiceAccount and its RBAC must exist."""
+        if self.kube is None:
+            raise RuntimeError("the operator runs as a ServiceAccount only on the embedded API")
+        if self.operator.starts:
+            raise RuntimeError("the operator was already started with the admin's kubeconfig")
+        request = k8s.AuthenticationV1TokenRequest(spec=k8s.V1TokenRequestSpec(audiences=[]))
+        answer = self.cluster.core.create_namespaced_service_account_token(
+            service_account, namespace, request
+        )
+        assert answer.status is not None
+        kubeconfig = self.workdir / f"kubeconfig-{namespace}-{service_account}.yaml"
+        kubeconfig.write_text(render_kubeconfig(self.kube.url, token=answer.status.token))
+        flags, log = self.operator.flags, self.operator.log_path
+        self.operator = OperatorProcess(str(kubeconfig), log, flags)
+        self.operator.start()
+
 
 class Sandbox:
     """Configure, then ``with Sandbox(...).running() as box:``.
@@ -104,6 +127,7 @@ class Sandbox:
         operator: OperatorFlags | None = None,
         start_operator: bool = True,
         workdir: Path | None = None,
+        authorization: bool = False,
     ) -> None:
         if simulator is not None and clouds_yaml is not None:
             raise ValueError("give a simulator config or a real cloud's clouds.yaml, not both")
@@ -115,6 +139,7 @@ class Sandbox:
         self.operator_flags = operator or OperatorFlags()
         self.start_operator = start_operator
         self.workdir = workdir
+        self.authorization = authorization
 
     @contextlib.contextmanager
     def running(self) -> Iterator[Box]:
@@ -159,7 +184,7 @@ class Sandbox:
             kube = None
             if kube_child is not None:
                 url = kube_child.ready_value
-                kube = KubeControls(url, RemoteCounters(url), RemoteFaults(url))
+                kube = KubeControls(url, RemoteCounters(url), RemoteFaults(url), RemoteAudit(url))
                 kubeconfig = str(workdir / "kubeconfig.yaml")
             else:
                 assert self.external_kubeconfig is not None
@@ -182,7 +207,7 @@ class Sandbox:
             box.cluster.guard = box.check
             box.cluster.apply_crd()
             box.cluster = box.namespace(self.namespace)
-            stack.callback(operator.stop)
+            stack.callback(_stop_operator, box)
             if kube is None:  # runs first: the operator still releases the servers
                 stack.callback(_leave_cluster, box)
             if self.start_operator:
@@ -202,6 +227,8 @@ class Sandbox:
         if self.external_kubeconfig is not None:
             return None
         args = ["kube-api", "--port", "0", "--kubeconfig", str(workdir / "kubeconfig.yaml")]
+        if self.authorization:
+            args.append("--authorization")
         return Child("the Kubernetes API", args, workdir / "kube-api.log", ready_line=True)
 
 
@@ -211,6 +238,11 @@ def _renamed_cloud(clouds_yaml: str, cloud_name: str) -> str:
     if cloud_name not in clouds:
         raise ValueError(f"no cloud {cloud_name!r} in the clouds.yaml (has: {', '.join(clouds)})")
     return yaml.safe_dump({"clouds": {CLOUD_NAME: clouds[cloud_name]}}, sort_keys=False)
+
+
+def _stop_operator(box: Box) -> None:
+    """The operator that runs now, whoever it runs as (see :meth:`Box.start_operator_as`)."""
+    box.operator.stop()
 
 
 def _stop_all(children: list[Child]) -> None:

@@ -1,14 +1,15 @@
-"""The whole simulated cloud in one object: state, lock, timeline, faults and counters.
+"""The whole simulated cloud in one object: state, lock, clock, timeline, faults and counters.
 
 Every reader and writer, HTTP handler or test thread, takes ``lock`` and calls ``advance``
-first, so state is consistent and scheduled transitions are applied exactly when due.
+first with ``clock.now()``, so state is consistent and scheduled transitions are applied
+exactly when due.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 
+from instance_operator.simulator.clock import Clock
 from instance_operator.simulator.compute.api import register_compute
 from instance_operator.simulator.compute.keypairs import seeded_keypairs
 from instance_operator.simulator.compute.lifecycle import Compute
@@ -29,7 +30,8 @@ from instance_operator.simulator.timeline import Timeline
 
 class Cloud:
     def __init__(self, config: SimulatorConfig) -> None:
-        now = time.time()
+        self.clock = Clock()
+        now = self.clock.now()
         self.config = config
         self.lock = threading.RLock()
         self.faults = Faults(config.faults, config.random_seed)
@@ -55,7 +57,7 @@ class Cloud:
     def reset(self) -> None:
         """Back to the seeded state: no servers, no tokens, configured faults, zero counters."""
         with self.lock:
-            now = time.time()
+            now = self.clock.now()
             self.timeline.clear()
             self.identity.clear()
             self.network.clear(now)

@@ -1,6 +1,7 @@
 """The test-facing controls, the same whether the simulator runs in-process or in a subprocess.
 
-In-process they act on the cloud directly (``sim.faults``, ``sim.counters``, ``sim.servers``);
+In-process they act on the cloud directly (``sim.clock``, ``sim.faults``, ``sim.counters``,
+``sim.servers``);
 ``remote.RemoteSimulator`` offers the same methods over ``/_sim``. Server views are what an
 admin sees at the highest microversion, so assertions read like the API.
 """
@@ -8,7 +9,6 @@ admin sees at the highest microversion, so assertions read like the API.
 from __future__ import annotations
 
 import builtins
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any, Literal
@@ -58,7 +58,7 @@ class ServerControl:
             body=None,
             origin=self._origin(),
             request_id="req-internal",
-            now=time.time(),
+            now=cloud.clock.now(),
             token=_admin(cloud),
             version=microversion.parse(cloud.config.microversions.max),
         )
@@ -89,14 +89,14 @@ class ServerControl:
 
     def count(self) -> int:
         with self._cloud.lock:
-            self._cloud.advance(time.time())
+            self._cloud.advance(self._cloud.clock.now())
             return sum(1 for s in self._cloud.compute.order if not s.deleted)
 
     def delete(self, server_id: str) -> None:
         """Delete behind the client's back, as another user or an admin would. ``KeyError`` if unknown."""
         cloud = self._cloud
         with cloud.lock:
-            now = time.time()
+            now = cloud.clock.now()
             cloud.advance(now)
             server = cloud.compute.servers.get(server_id)
             if server is None or server.deleted:
@@ -113,7 +113,7 @@ class ServerControl:
         """
         cloud = self._cloud
         with cloud.lock:
-            now = time.time()
+            now = cloud.clock.now()
             cloud.advance(now)
             server = cloud.compute.servers.get(server_id)
             if server is None or server.deleted:
@@ -130,7 +130,7 @@ class ServerControl:
         shows it with status UNKNOWN and little else. ``KeyError`` if unknown or deleted."""
         cloud = self._cloud
         with cloud.lock:
-            cloud.advance(time.time())
+            cloud.advance(cloud.clock.now())
             server = cloud.compute.servers.get(server_id)
             if server is None or server.deleted:
                 raise KeyError(server_id)
@@ -155,7 +155,7 @@ class ServerControl:
         cloud = self._cloud
         config = cloud.config
         with cloud.lock:
-            now = time.time()
+            now = cloud.clock.now()
             cloud.advance(now)
             target = next((p for p in config.projects if project in (None, p.name, p.id)), None)
             flavor_seed = next((f for f in config.flavors if flavor in (None, f.name, f.id)), None)
@@ -190,16 +190,18 @@ class ServerControl:
 
 
 class Controls:
-    """Everything a test steers: faults, counters, servers, tokens and a full reset."""
+    """Everything a test steers: the clock, faults, counters, servers, tokens and a full reset."""
 
     def __init__(self, cloud: Cloud, origin: Callable[[], str]) -> None:
         self._cloud = cloud
+        self.clock = cloud.clock
         self.faults = cloud.faults
         self.counters = cloud.counters
         self.servers = ServerControl(cloud, origin)
 
     def reset(self) -> None:
-        """Back to the seeded cloud: no servers or tokens, configured faults, zero counters."""
+        """Back to the seeded cloud: no servers or tokens, configured faults, zero counters.
+        The clock stays as it is, frozen or running: time never runs backwards."""
         self._cloud.reset()
 
     def expire_tokens(self) -> None:

@@ -1,6 +1,6 @@
 """``RemoteSimulator``: the controls of a simulator in another process, over ``/_sim``.
 
-Same names and results as the in-process ``Simulator`` (``faults.set(...)``,
+Same names and results as the in-process ``Simulator`` (``clock.advance(s)``, ``faults.set(...)``,
 ``counters.snapshot()``, ``servers.get(id)`` ...), so a test or benchmark can switch between
 the two without changing its assertions.
 """
@@ -32,6 +32,28 @@ class _Control:
         if response.status_code >= 400:
             raise ValueError(response.text)
         return response.json() if response.content else None
+
+
+class RemoteClock(_Control):
+    def now(self) -> float:
+        now: float = self._call("GET", "/clock")["now"]
+        return now
+
+    @property
+    def frozen(self) -> bool:
+        return bool(self._call("GET", "/clock")["frozen"])
+
+    def freeze(self) -> float:
+        now: float = self._call("POST", "/clock/freeze")["now"]
+        return now
+
+    def advance(self, seconds: float) -> float:
+        now: float = self._call("POST", "/clock/advance", {"seconds": seconds})["now"]
+        return now
+
+    def resume(self) -> float:
+        now: float = self._call("POST", "/clock/resume")["now"]
+        return now
 
 
 class RemoteFaults(_Control):
@@ -105,6 +127,7 @@ class RemoteSimulator:
         self.base_url = auth_url.removesuffix("/identity/v3")
         self.config = config
         self._session = requests.Session()
+        self.clock = RemoteClock(self._session, self.base_url)
         self.faults = RemoteFaults(self._session, self.base_url)
         self.counters = RemoteCounters(self._session, self.base_url)
         self.servers = RemoteServers(self._session, self.base_url)

@@ -27,7 +27,7 @@ _STARTUP_TIMEOUT = 30.0
 class Simulator:
     """One simulated cloud on 127.0.0.1; ``with Simulator(config).running() as sim: ...``.
 
-    ``faults``, ``counters`` and ``servers`` steer and observe it from Python; the same
+    ``clock``, ``faults``, ``counters`` and ``servers`` steer and observe it from Python; the same
     controls are served under ``/_sim`` for a simulator running in another process.
     """
 
@@ -39,6 +39,8 @@ class Simulator:
         self._port = port
         self._cloud = Cloud(self.config)
         self._controls = Controls(self._cloud, lambda: self.base_url)
+        #: The simulator's time: ``now()``, ``freeze()``, ``advance(seconds)``, ``resume()``.
+        self.clock = self._controls.clock
         #: Run-time fault settings: ``get()``, ``set(**changes)``, ``clear()``.
         self.faults = self._controls.faults
         #: Request accounting: ``snapshot()``, ``count(...)``, ``max_requests_per_second(service)``.

@@ -2,9 +2,10 @@
 
 Every asynchronous step (a build finishing, a snapshot becoming active) is a callback with a
 due time. Nothing runs in the background: before any read or write the cloud calls
-``advance(now)``, which applies the due callbacks in due order, each told its own due time so
-``updated`` timestamps are the moment the step finished rather than the moment someone looked.
-With 10,000 servers a request costs O(due steps * log n), not O(n).
+``advance(now)`` with the time of its ``clock.Clock``, which applies the due callbacks in due
+order, each told its own due time so ``updated`` timestamps are the moment the step finished
+rather than the moment someone looked. With 10,000 servers a request costs O(due steps * log n),
+not O(n).
 """
 
 from __future__ import annotations

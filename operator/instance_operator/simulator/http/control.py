@@ -1,6 +1,10 @@
 """``/_sim``: the controls of ``controls.Controls`` over HTTP, for a simulator in a subprocess.
 
     GET    /_sim/config              the effective configuration
+    GET    /_sim/clock               the simulator's time: {"now": <epoch seconds>, "frozen": bool}
+    POST   /_sim/clock/freeze        stop the clock; answers like GET
+    POST   /_sim/clock/advance       move it forward by {"seconds": <number >= 0>}; answers like GET
+    POST   /_sim/clock/resume        let it run again from where it stands; answers like GET
     GET    /_sim/faults              current fault settings
     PATCH  /_sim/faults              change some settings (JSON object of FaultSettings fields)
     PUT    /_sim/faults              replace all settings
@@ -29,6 +33,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from instance_operator.simulator.clock import Clock
 from instance_operator.simulator.controls import Controls, ServerControl
 from instance_operator.simulator.faults import FaultSettings
 
@@ -86,6 +91,42 @@ def _glitch_handler(servers: ServerControl) -> Handler:
         return web.Response(status=204)
 
     return glitch
+
+
+def _clock_routes(clock: Clock) -> list[tuple[str, str, Handler]]:
+    def clock_state() -> web.Response:
+        return _json({"now": clock.now(), "frozen": clock.frozen})
+
+    async def get_clock(request: web.Request) -> web.Response:
+        return clock_state()
+
+    async def freeze_clock(request: web.Request) -> web.Response:
+        clock.freeze()
+        return clock_state()
+
+    async def advance_clock(request: web.Request) -> web.Response:
+        body = await _object(request)
+        seconds = body.get("seconds")
+        if (
+            set(body) != {"seconds"}
+            or isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or seconds < 0
+        ):
+            return _error(400, 'the body must be {"seconds": <a number of seconds, 0 or more>}')
+        clock.advance(float(seconds))
+        return clock_state()
+
+    async def resume_clock(request: web.Request) -> web.Response:
+        clock.resume()
+        return clock_state()
+
+    return [
+        ("GET", "/_sim/clock", get_clock),
+        ("POST", "/_sim/clock/freeze", freeze_clock),
+        ("POST", "/_sim/clock/advance", advance_clock),
+        ("POST", "/_sim/clock/resume", resume_clock),
+    ]
 
 
 def register_control(
@@ -191,5 +232,5 @@ def register_control(
         ("DELETE", "/_sim/tokens", delete_tokens),
         ("POST", "/_sim/reset", reset),
     ]
-    for method, path, handler in routes:
+    for method, path, handler in [*routes, *_clock_routes(controls.clock)]:
         app.router.add_route(method, path, handler)

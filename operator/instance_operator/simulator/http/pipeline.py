@@ -12,7 +12,6 @@ import asyncio
 import json
 import socket
 import struct
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -86,7 +85,7 @@ class Pipeline:
 
     async def handle(self, request: web.Request, route: Route) -> web.StreamResponse:
         cloud = self._cloud
-        cloud.counters.arrived(route.service, time.time())
+        cloud.counters.arrived(route.service, cloud.clock.now())
         status = 0
         task = asyncio.current_task()
         if task is not None:
@@ -160,7 +159,9 @@ class Pipeline:
         token = None
         if not route.public:
             with cloud.lock:
-                token = cloud.identity.validate(request.headers.get("X-Auth-Token"), time.time())
+                token = cloud.identity.validate(
+                    request.headers.get("X-Auth-Token"), cloud.clock.now()
+                )
             if token is None or token.project is None:
                 raise ApiError(401, UNAUTHORIZED)
         version: Version = (2, 1)
@@ -178,7 +179,7 @@ class Pipeline:
 
         def locked() -> ApiResponse:
             with cloud.lock:
-                now = time.time()
+                now = cloud.clock.now()
                 cloud.advance(now)
                 return route.handler(
                     ApiRequest(
@@ -236,7 +237,7 @@ def unmatched_middleware(cloud: Cloud) -> Any:
             answer.headers["x-openstack-request-id"] = f"req-{uuid.uuid4()}"
             if service == "identity":
                 answer.headers["Vary"] = "X-Auth-Token"
-            cloud.counters.arrived(service, time.time())
+            cloud.counters.arrived(service, cloud.clock.now())
             cloud.counters.record(service, request.method, "<unmatched>", exc.status)
             return to_web(answer)
 
