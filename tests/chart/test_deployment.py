@@ -114,6 +114,12 @@ def test_image_defaults_to_the_app_version() -> None:
     assert image == f"ghcr.io/instance-operator/instance-operator:{version}"
 
 
+def test_a_digest_pins_the_image_instead_of_the_tag() -> None:
+    digest = "sha256:" + "ab" * 32
+    image = render(extra=["--set", f"image.digest={digest}", "--set", "image.tag=latest"]).container
+    assert image["image"] == f"ghcr.io/instance-operator/instance-operator@{digest}"
+
+
 def test_pod_placement_and_environment_pass_through() -> None:
     manifests = render("metrics")
     pod = manifests.deployment["spec"]["template"]["spec"]

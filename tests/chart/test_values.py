@@ -26,6 +26,7 @@ BAD_VALUES: dict[str, tuple[dict[str, Any], str]] = {
     "a zero rate limit": ({"operator": {"openstackRateLimit": 0}}, "/operator/openstackRateLimit"),
     "an unknown log format": ({"operator": {"logFormat": "xml"}}, "/operator/logFormat"),
     "a port out of range": ({"metrics": {"port": 70000}}, "/metrics/port"),
+    "a tag given as the digest": ({"image": {"digest": "v0.1.0"}}, "/image/digest"),
     "a switch as a string": (
         {"metrics": {"serviceMonitor": {"enabled": "yes"}}},
         "/metrics/serviceMonitor/enabled",
