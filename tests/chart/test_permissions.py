@@ -3,8 +3,9 @@
 The chart's CRDs, RBAC and peering objects are installed into the embedded Kubernetes API; the
 operator runs with the flags of the chart's Deployment (with test cadences) against the OpenStack
 simulator, takes an Instance to Ready and deletes it. Every request the API server counted is then
-checked against the Roles and ClusterRoles the chart grants. The embedded API enforces no RBAC,
-so this check is what would fail where a real cluster would answer 403.
+checked against the Roles and ClusterRoles the chart grants, as the rules read: a second opinion
+beside ``tests/e2e/test_rbac.py``, where the embedded API itself enforces them. ``install`` and
+``permits`` serve the namespace-deletion acceptance test too.
 """
 
 from __future__ import annotations
