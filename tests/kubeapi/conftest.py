@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from kubernetes import client, config
 
 from instance_operator.kubeapi import KubeAPI
@@ -15,6 +16,35 @@ from instance_operator.kubeapi import KubeAPI
 GROUP = "tests.example.dev"
 VERSION = "v1"
 PLURAL = "widgets"
+
+
+def serve_crd(api: KubeAPI, plural: str, kind: str, schema: dict[str, Any]) -> str:
+    """Create a one-version CRD of the test group with this ``openAPIV3Schema``; the URL of its
+    objects in the ``default`` namespace."""
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{plural}.{GROUP}"},
+        "spec": {
+            "group": GROUP,
+            "scope": "Namespaced",
+            "names": {"plural": plural, "singular": kind.lower(), "kind": kind},
+            "versions": [
+                {
+                    "name": VERSION,
+                    "served": True,
+                    "storage": True,
+                    "schema": {"openAPIV3Schema": schema},
+                }
+            ],
+        },
+    }
+    created = requests.post(
+        f"{api.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json=crd, timeout=10
+    )
+    assert created.status_code == 201, created.text
+    return f"{api.url}/apis/{GROUP}/{VERSION}/namespaces/default/{plural}"
+
 
 # A test CRD with what the emulator must honour: a status subresource, required fields,
 # bounds, an enum with a default, a nested default, and a status that keeps unknown fields.

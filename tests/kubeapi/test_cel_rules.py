@@ -17,6 +17,7 @@ import requests
 from instance_operator.api.crd import instance_crd
 from instance_operator.kubeapi import KubeAPI, celmemo
 from instance_operator.sandbox import example
+from tests.kubeapi.conftest import serve_crd
 
 GROUP, VERSION = "instance-operator.dev", "v1alpha1"
 UUID = "8b8b0f5a-1c1e-4f55-9f3a-2b8f1b3c4d5e"
@@ -336,27 +337,7 @@ GADGET_SCHEMA: dict[str, Any] = {
 
 @pytest.fixture
 def gadgets(api: KubeAPI) -> str:
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "gadgets.tests.example.dev"},
-        "spec": {
-            "group": "tests.example.dev",
-            "scope": "Namespaced",
-            "names": {"plural": "gadgets", "singular": "gadget", "kind": "Gadget"},
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {"openAPIV3Schema": GADGET_SCHEMA},
-                }
-            ],
-        },
-    }
-    url = f"{api.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
-    assert requests.post(url, json=crd, timeout=10).status_code == 201
-    return f"{api.url}/apis/tests.example.dev/v1/namespaces/default/gadgets"
+    return serve_crd(api, "gadgets", "Gadget", GADGET_SCHEMA)
 
 
 def gadget(name: str = "w1", **spec: Any) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import requests
 from instance_operator.api.crd import instance_crd
 from instance_operator.kubeapi import KubeAPI
 from instance_operator.sandbox import example
+from tests.kubeapi.conftest import serve_crd
 
 # (format, a valid value, an invalid value)
 FORMATS = [
@@ -43,32 +44,12 @@ def things(api: KubeAPI) -> str:
         name.replace("-", ""): {"type": "string", "format": name} for name, _, _ in FORMATS
     }
     properties["unsupported"] = {"type": "string", "format": "int32"}
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "things.tests.example.dev"},
-        "spec": {
-            "group": "tests.example.dev",
-            "scope": "Namespaced",
-            "names": {"plural": "things", "singular": "thing", "kind": "Thing"},
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "properties": {"spec": {"type": "object", "properties": properties}},
-                        }
-                    },
-                }
-            ],
-        },
-    }
-    url = f"{api.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
-    assert requests.post(url, json=crd, timeout=10).status_code == 201
-    return f"{api.url}/apis/tests.example.dev/v1/namespaces/default/things"
+    return serve_crd(
+        api,
+        "things",
+        "Thing",
+        {"type": "object", "properties": {"spec": {"type": "object", "properties": properties}}},
+    )
 
 
 def thing(name: str, spec: dict[str, Any]) -> dict[str, Any]:

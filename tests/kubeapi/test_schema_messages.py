@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from instance_operator.kubeapi import KubeAPI
+from tests.kubeapi.conftest import serve_crd
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -76,27 +77,7 @@ CASES = [
 
 @pytest.fixture
 def parts(api: KubeAPI) -> str:
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "parts.tests.example.dev"},
-        "spec": {
-            "group": "tests.example.dev",
-            "scope": "Namespaced",
-            "names": {"plural": "parts", "singular": "part", "kind": "Part"},
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {"openAPIV3Schema": SCHEMA},
-                }
-            ],
-        },
-    }
-    url = f"{api.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
-    assert requests.post(url, json=crd, timeout=10).status_code == 201
-    return f"{api.url}/apis/tests.example.dev/v1/namespaces/default/parts"
+    return serve_crd(api, "parts", "Part", SCHEMA)
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ servers in one page.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
@@ -33,40 +33,34 @@ R = TypeVar("R", bound=Resource)
 
 
 class Pages(Iterator[R]):
-    """The items of a paged collection, fetched as the caller iterates."""
+    """The items of a paged collection, fetched as the caller iterates (see :func:`paginate`)."""
 
-    def __init__(
-        self,
-        client: ServiceClient,
-        route: Route,
-        *,
-        key: str,
-        model: type[R],
-        params: Params | None,
-        identity: str,
-    ) -> None:
+    def __init__(self, walk: Callable[[Pages[R]], Iterator[R]]) -> None:
         #: The collection sent a next link back to a page already read: items may be missing.
         self.cut_short = False
-        self._items = self._walk(
-            client, route, key=key, model=model, params=params, identity=identity
-        )
+        self._items = walk(self)
 
     def __next__(self) -> R:
         return next(self._items)
 
-    def _walk(
-        self,
-        client: ServiceClient,
-        route: Route,
-        *,
-        key: str,
-        model: type[R],
-        params: Params | None,
-        identity: str,
-    ) -> Iterator[R]:
-        query: list[tuple[str, str]] = list(
-            params.items() if isinstance(params, Mapping) else params or []
-        )
+
+def paginate(
+    client: ServiceClient,
+    route: Route,
+    *,
+    key: str,
+    model: type[R],
+    params: Params | None = None,
+    identity: str = "id",
+) -> Pages[R]:
+    """Every item of the collection ``key`` once (by its ``identity`` key), page by page; each
+    knows its page's request ID."""
+    query: list[tuple[str, str]] = list(
+        params.items() if isinstance(params, Mapping) else params or []
+    )
+
+    def walk(pages: Pages[R]) -> Iterator[R]:
+        nonlocal query
         followed = {tuple(sorted(query))}
         seen: set[str] = set()
         while True:
@@ -86,23 +80,11 @@ class Pages(Iterator[R]):
             marker = tuple(sorted(query))
             if marker in followed:
                 log.debug("%s: next link %s was followed before; stopping", route.template, link)
-                self.cut_short = True
+                pages.cut_short = True
                 return
             followed.add(marker)
 
-
-def paginate(
-    client: ServiceClient,
-    route: Route,
-    *,
-    key: str,
-    model: type[R],
-    params: Params | None = None,
-    identity: str = "id",
-) -> Pages[R]:
-    """Every item of the collection ``key`` once (by its ``identity`` key), page by page; each
-    knows its page's request ID."""
-    return Pages(client, route, key=key, model=model, params=params, identity=identity)
+    return Pages(walk)
 
 
 def next_link(body: Mapping[str, Any], key: str) -> str | None:
