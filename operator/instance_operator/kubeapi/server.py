@@ -17,6 +17,7 @@ from instance_operator.kubeapi import control, discovery, errors, openapi
 from instance_operator.kubeapi.counters import Counters
 from instance_operator.kubeapi.faults import Faults
 from instance_operator.kubeapi.handlers import ResourceHandler
+from instance_operator.kubeapi.hooks import Pauses
 from instance_operator.kubeapi.kubeconfig import render_kubeconfig
 from instance_operator.kubeapi.resources import ResourceType
 from instance_operator.kubeapi.store import Store
@@ -50,6 +51,7 @@ class KubeAPI:
             raise ValueError("bookmark_interval must be positive")
         self.faults = Faults()
         self.counters = Counters()
+        self.pauses = Pauses()
         self.token = token
         self._port = port
         self._store = Store(watch_history)
@@ -70,8 +72,11 @@ class KubeAPI:
 
     async def start(self) -> None:
         """Serve on the running loop until :meth:`stop`."""
-        app = web.Application(middlewares=[self._guard], client_max_size=64 * 1024 * 1024)
+        app = web.Application(
+            middlewares=[self._guard, self.pauses.middleware], client_max_size=64 * 1024 * 1024
+        )
         app.add_routes(control.routes(self.faults, self.counters))
+        app.add_routes(self.pauses.routes())
         app.add_routes(self._discovery_routes())
         app.router.add_route("*", "/{path:.*}", self._resources.handle)
         self._runner = web.AppRunner(

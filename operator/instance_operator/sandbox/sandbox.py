@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 from kubernetes.client.exceptions import ApiException
 
+from instance_operator.kubeapi.hooks import RemotePauses
 from instance_operator.kubeapi.testing import RemoteCounters, RemoteFaults
 from instance_operator.sandbox.cluster import Cluster, connect, wait_for
 from instance_operator.sandbox.examples import (
@@ -37,11 +38,12 @@ _CLEANUP_TIMEOUT = 60.0
 
 @dataclasses.dataclass(frozen=True)
 class KubeControls:
-    """The embedded API's counters and faults (``/_kubeapi/``)."""
+    """The embedded API's counters, faults and pauses (``/_kubeapi/``)."""
 
     url: str
     counters: RemoteCounters
     faults: RemoteFaults
+    pauses: RemotePauses
 
 
 @dataclasses.dataclass
@@ -159,7 +161,7 @@ class Sandbox:
             kube = None
             if kube_child is not None:
                 url = kube_child.ready_value
-                kube = KubeControls(url, RemoteCounters(url), RemoteFaults(url))
+                kube = KubeControls(url, RemoteCounters(url), RemoteFaults(url), RemotePauses(url))
                 kubeconfig = str(workdir / "kubeconfig.yaml")
             else:
                 assert self.external_kubeconfig is not None
