@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,8 @@ SCALES = {
     "full": Scale(instances=100, kills=10, hostile_repeats=4, quiet_window=60.0),
 }
 SCALE = SCALES[os.environ.get("CHAOS", "small")]
+#: The seed of the random scenarios: $CHAOS_SEED (to replay a run), else a new one each run.
+SEED = int(os.environ.get("CHAOS_SEED") or random.randrange(10**6))
 #: The operator's log level in the scenarios (its log is kept under pytest's tmp_path).
 LOG_LEVEL = os.environ.get("CHAOS_LOG_LEVEL", "info")
 
