@@ -29,6 +29,7 @@ class Scale:
 SCALES = {
     "small": Scale(instances=12, kills=3, hostile_repeats=1, quiet_window=20.0),
     "full": Scale(instances=100, kills=10, hostile_repeats=4, quiet_window=60.0),
+    "ci": Scale(instances=100, kills=10, hostile_repeats=1, quiet_window=20.0),
 }
 SCALE = SCALES[os.environ.get("CHAOS", "small")]
 #: The seed of the random scenarios: $CHAOS_SEED (to replay a run), else a new one each run.
