@@ -163,6 +163,11 @@ class ActionRunner:
                     " Nova's answer) and Nova has not logged it yet; it may still be on its way."
                     f" Asking Nova again until {unsettled.until:%H:%M:%S} UTC before calling again."
                 )
+                log.info(
+                    "The %s call (token %r) is not in Nova's log yet; it may still be on its way",
+                    action.value,
+                    token,
+                )
                 p.set_record(action, record.model_copy(update={"message": message}))
                 p.soon(min(unsettled.remaining, RECHECK))
                 return

@@ -6,7 +6,8 @@ was not stored". A test arms a pause for a method, a path and (optionally) a pie
 body must contain; the next matching request stops at ``before`` (nothing applied) or ``after``
 (applied, no answer yet); the test sees that it was reached, kills the client and releases it.
 The server cancels the handler of a client that is gone, so a request held ``before`` is then
-never applied, as when a client dies before its write reaches the API server.
+never applied, as when a client dies before its write reaches the API server; the pause notes it
+(``client_gone``), so a test can wait for that instead of guessing.
 
 Served as a middleware (after the token check), with its controls under ``/_kubeapi/pauses``::
 
@@ -51,6 +52,8 @@ class Pause:
     #: How many requests it has held (it holds one).
     reached: int = 0
     released: bool = False
+    #: The held request's client went away, and its handler was cancelled.
+    client_gone: bool = False
 
 
 class Pauses:
@@ -100,11 +103,16 @@ class Pauses:
             if pause is None:
                 return
             pause.reached = 1
-        while True:
+        try:
+            while True:
+                with self._lock:
+                    if pause.released:
+                        return
+                await asyncio.sleep(_POLL)
+        except asyncio.CancelledError:
             with self._lock:
-                if pause.released:
-                    return
-            await asyncio.sleep(_POLL)
+                pause.client_gone = True
+            raise
 
     def routes(self) -> list[web.RouteDef]:
         async def arm(request: web.Request) -> web.Response:

@@ -11,7 +11,8 @@ test sees that it was reached, kills the client, and releases it. The points:
 - ``acted``: the handler ran (Nova acted and logged it), the answer is not sent yet.
 
 Thread-safe: the pipeline waits on the simulator's loop, a test arms and releases from another
-thread (in-process) or over ``/_sim/pauses`` (a subprocess).
+thread (in-process) or over ``/_sim/pauses`` (a subprocess). A held request notes when its client
+is gone, so a test can release it only after the simulator has seen the connection drop.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, get_args
 
@@ -39,6 +41,8 @@ class Pause:
     #: How many requests it has held so far.
     reached: int = 0
     released: bool = False
+    #: The client of a held request has closed its connection (died, or gave up).
+    client_gone: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -78,7 +82,9 @@ class Pauses:
                 pause.released = True
             self._pauses.clear()
 
-    async def reached(self, point: str, method: str, path: str) -> None:
+    async def reached(
+        self, point: str, method: str, path: str, client_gone: Callable[[], bool]
+    ) -> None:
         """Called by the pipeline at each point: returns at once unless a pause takes the request."""
         if not self._pauses:  # the common case, without the lock
             return
@@ -97,6 +103,7 @@ class Pauses:
             pause.reached += 1
         while True:
             with self._lock:
+                pause.client_gone = pause.client_gone or client_gone()
                 if pause.released:
                     return
             await asyncio.sleep(_POLL)

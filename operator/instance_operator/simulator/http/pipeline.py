@@ -94,8 +94,12 @@ class Pipeline:
         if task is not None:
             self._inflight.add(task)
         pauses = cloud.faults.pauses
+
+        def gone() -> bool:  # aiohttp drops the transport when the connection is lost
+            return request.transport is None
+
         try:
-            await pauses.reached("received", request.method, route.template)
+            await pauses.reached("received", request.method, route.template, gone)
             decision = cloud.faults.roll(route.service)
             if decision.latency > 0:
                 await asyncio.sleep(decision.latency)
@@ -106,7 +110,7 @@ class Pipeline:
                 return web.Response(status=499)
             response = await asyncio.to_thread(to_web, await self._answer(request, route, decision))
             status = response.status
-            await pauses.reached("acted", request.method, route.template)
+            await pauses.reached("acted", request.method, route.template, gone)
             return response
         finally:
             if task is not None:
@@ -180,7 +184,9 @@ class Pipeline:
                     f"Context's project_id '{token.project_id}'",
                 )
         body = await _json_body(request)
-        await cloud.faults.pauses.reached("read", request.method, route.template)
+        await cloud.faults.pauses.reached(
+            "read", request.method, route.template, lambda: request.transport is None
+        )
         if decision.outcome is Outcome.HOLD:
             await asyncio.sleep(decision.settings.hold_seconds)
 
