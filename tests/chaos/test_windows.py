@@ -199,3 +199,51 @@ def test_a_call_held_in_flight_past_the_restart_is_not_made_again(box: Box) -> N
     sim.pauses.release(pause.id)
     w.assert_once("had reached Nova as")
     assert "may still be on its way" in said
+
+
+def test_an_earlier_reboot_in_the_same_second_is_not_taken_for_the_lost_call(box: Box) -> None:
+    """Nova's ``updated`` is whole seconds. Reboot A starts and ends within one second (0.5 s
+    here, half the time in the same second); reboot B is written ahead and its operator killed
+    before the POST. Reading the log from ``updated`` on would find A and take it for B: B would
+    never run. Two reboots in Nova's log, one per token."""
+    assert box.kube is not None
+    kube = box.kube
+    w = Window(box, "win-second")
+    box.cluster.annotate(w.name, "reboot", "first")
+    first = box.cluster.wait_action(w.name, "reboot", "first", timeout=STEP)
+    assert first["result"] == "Succeeded"
+    pause = kube.pauses.arm("after", "PATCH", w.status_path, contains='"result": "Running"')
+    w.request()
+    w.kill_when(lambda: kube.pauses.get(pause.id), "the second write-ahead to be stored")
+    kube.pauses.release(pause.id)
+    w.restart()
+    record = box.cluster.wait_action(w.name, "reboot", w.token, timeout=STEP + 5 * IN_FLIGHT_LIMIT)
+    log = w.nova.of(w.server_id)
+    reboots = [entry.request_id for entry in log if entry.action == "reboot"]
+    proof = evidence(None, {w.name: log})
+    assert len(reboots) == 2, f"{len(reboots)} reboots for two tokens\n{proof}"
+    assert [first.get("requestID"), record.get("requestID")] == reboots, proof
+
+
+def test_a_conflict_on_the_request_id_write_does_not_make_a_second_call(box: Box) -> None:
+    """The request ID's write is answered 409 Conflict; the operator lives on, retries the pass
+    as a new one, finds its own call in Nova's log and does not call again."""
+    assert box.kube is not None
+    kube = box.kube
+    w = Window(box, "win-conflict")
+    pause = kube.pauses.arm("before", "PATCH", w.status_path, contains='"requestID"')
+    w.request()
+    box.cluster.wait(
+        "the request ID's write to arrive", lambda: kube.pauses.get(pause.id).reached, STEP
+    )
+    fault = kube.faults.inject("conflict", verbs=["patch"], resource="instances", count=1)
+    kube.pauses.release(pause.id)
+    try:
+        box.cluster.wait(
+            "the conflict to be answered",
+            lambda: fault not in [rule["id"] for rule in kube.faults.rules()],
+            STEP,
+        )
+        w.assert_once("had reached Nova as")
+    finally:
+        kube.faults.clear()

@@ -35,6 +35,7 @@ class FakeNova:
     logged: str | None = None
     answers: list[Any] = field(default_factory=list)
     calls: int = 0
+    asked_since: datetime | None = None
 
     def act(self, action: Action, server_id: str, **_: Any) -> Call:
         self.calls += 1
@@ -45,6 +46,7 @@ class FakeNova:
         return answer
 
     def arrived(self, action: Action, server_id: str, *, since: datetime) -> str | None:
+        self.asked_since = since
         return self.logged
 
 
@@ -56,7 +58,7 @@ class Clock:
         return self.now
 
 
-def server() -> Observed:
+def server(seen_at: float = 0.0) -> Observed:
     return Observed(
         id="srv-1",
         name="web",
@@ -74,7 +76,7 @@ def server() -> Observed:
         tags=(),
         metadata={},
         security_groups=(),
-        seen_at=0.0,
+        seen_at=seen_at,
     )
 
 
@@ -85,6 +87,7 @@ class Harness:
         self.flushed: list[dict[str, Any]] = []
         self.in_flight = InFlight(LIMIT)
         self.status: dict[str, Any] = {}
+        self.seen_at = 0.0
 
     def runner(self) -> ActionRunner:
         return ActionRunner(
@@ -109,7 +112,9 @@ class Harness:
         )
         now = T0 + timedelta(seconds=self.clock.now - 1000.0)
         p = Pass(view=view, status=dict(self.status), now=now, started=self.clock.now)
-        self.runner().run(p, server(), power_policy=PowerPolicy.MANUAL, server_name="web")
+        self.runner().run(
+            p, server(self.seen_at), power_policy=PowerPolicy.MANUAL, server_name="web"
+        )
         self.status = p.status
         return p
 
@@ -211,3 +216,50 @@ def test_the_wait_restarts_in_each_new_process(h: Harness) -> None:
     h.run_pass()
     assert h.nova.calls == 0
     assert "10:02:19 UTC" in h.record().message
+
+
+def test_a_call_waits_until_a_second_after_the_observation(h: Harness) -> None:
+    """Nova's times are whole seconds: a call within a second of the observation could start in
+    the same second as the server's last change."""
+    h.seen_at = h.clock.now - 0.25
+    p = h.run_pass()
+    assert h.nova.calls == 0
+    assert h.flushed == []  # not even written ahead
+    assert p.requeue == pytest.approx(0.75)
+    h.clock.now += 0.75
+    h.run_pass()
+    assert h.nova.calls == 1
+
+
+def test_a_recovery_looks_from_the_second_after_the_recorded_update(h: Harness) -> None:
+    """An earlier reboot that started and ended within the second Nova shows as ``updated`` is
+    not this call: the log is read from the next second on."""
+    h.write_ahead_from_a_dead_process()  # serverUpdatedAt 10:00:00
+    h.run_pass()
+    assert h.nova.asked_since == T0 + timedelta(seconds=1)
+
+
+def test_fresh_observations_of_the_same_update_do_not_postpone_the_call(h: Harness) -> None:
+    """The server is polled every 0.3 s: each observation is fresh, its ``updated`` the same."""
+    for _ in range(3):
+        h.seen_at = h.clock.now - 0.1
+        h.run_pass()
+        h.clock.now += 0.3
+    assert h.nova.calls == 0
+    h.clock.now += 0.2  # 1.0 s after the first observation of this ``updated``
+    h.seen_at = h.clock.now - 0.1
+    h.run_pass()
+    assert h.nova.calls == 1
+
+
+def test_a_call_waited_out_is_made_once_the_server_update_is_a_second_old(h: Harness) -> None:
+    h.write_ahead_from_a_dead_process()
+    h.run_pass()
+    h.clock.now += LIMIT
+    h.seen_at = h.clock.now - 0.5  # first seen now: too fresh to call
+    h.run_pass()
+    assert h.nova.calls == 0
+    h.clock.now += 0.5
+    h.seen_at = h.clock.now - 0.1
+    h.run_pass()  # the wait stays over: no new 70 s
+    assert h.nova.calls == 1

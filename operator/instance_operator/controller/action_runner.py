@@ -30,6 +30,11 @@ log = logging.getLogger(__name__)
 CLOCK_SKEW = timedelta(seconds=60)
 #: Seconds between questions to Nova's action log while a call may still be on its way.
 RECHECK = 5.0
+#: Nova's ``updated`` and action times are whole seconds. A call is made at least this long after
+#: the observation whose ``updated`` it records, so it starts in a later second than every action
+#: that changed the server before; a recovery looks from that next second on, and an earlier action
+#: of the same kind finished in the same second (a quick reboot) is never taken for this call.
+NOVA_SECOND = timedelta(seconds=1)
 
 _SUCCEEDED = {
     Action.START: Reason.STARTED,
@@ -104,6 +109,8 @@ class ActionRunner:
     def _call(
         self, p: Pass, action: Action, token: str, server: Observed, server_name: str
     ) -> None:
+        if self._too_fresh(p, server):
+            return
         old = p.record(action)
         record = ActionStatus(
             token=token,
@@ -151,7 +158,10 @@ class ActionRunner:
                 p, action, ActionResult.FAILED, "The server disappeared while the action ran."
             )
             return
-        since = record.server_updated_at or ((record.started_at or p.now) - CLOCK_SKEW)
+        if record.server_updated_at is not None:
+            since = record.server_updated_at + NOVA_SECOND
+        else:
+            since = (record.started_at or p.now) - CLOCK_SKEW
         request_id = self._actuator.arrived(action, server.id, since=since)
         key = CallKey.of(p.uid, action, record)
         if request_id is None:
@@ -171,15 +181,18 @@ class ActionRunner:
                 p.set_record(action, record.model_copy(update={"message": message}))
                 p.soon(min(unsettled.remaining, RECHECK))
                 return
-            self._in_flight.forget(key)  # the call never reached Nova: make it now
-            log.info(
-                "The %s call (token %r) never reached Nova; making it now",
-                action.value,
-                token,
-            )
             if server.task_state is None and not p.called:
+                if self._too_fresh(p, server):
+                    return  # the wait is over, and stays over: the key is kept until the call
+                self._in_flight.forget(key)
+                log.info(
+                    "The %s call (token %r) never reached Nova; making it now",
+                    action.value,
+                    token,
+                )
                 self._call(p, action, token, server, server_name)
             else:
+                self._in_flight.forget(key)
                 self._set(
                     p, action, token, ActionResult.PENDING, "Waiting for the server to be idle."
                 )
@@ -196,6 +209,15 @@ class ActionRunner:
             image_name = actions.snapshot_image_name(server_name, token)
             self._add_snapshot(p, token, image_name, self._actuator.find_image(image_name))
         p.soon(self._fast_poll)
+
+    def _too_fresh(self, p: Pass, server: Observed) -> bool:
+        """Less than NOVA_SECOND since this process first saw the ``updated`` a call would record:
+        ask to be looked at again when it is not."""
+        seen = self._in_flight.first_seen(server.id, server.updated, server.seen_at)
+        wait = NOVA_SECOND.total_seconds() - (self._clock() - seen)
+        if wait > 0:
+            p.soon(wait)
+        return wait > 0
 
     def _await(self, p: Pass, action: Action, server: Observed | None) -> None:
         if action is Action.SNAPSHOT:

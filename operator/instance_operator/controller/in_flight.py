@@ -14,6 +14,12 @@ clock is this process's monotonic clock, so neither clock skew between nodes nor
 between the write-ahead and the send (rate limit, Retry-After) can shorten the wait. A call that
 got any HTTP answer, or never left (connection refused), is settled at once: nova-api records an
 instance action before it answers.
+
+It also remembers when this process first saw each server show its current ``updated`` (Nova's
+whole-second time of the last change): a call is made only a second after that, so it starts in
+a later second than any action before it (see ``action_runner.NOVA_SECOND``). Newer observations
+that show the same ``updated`` do not move that moment, or a server polled every 0.3 s would never
+be called.
 """
 
 from __future__ import annotations
@@ -57,6 +63,8 @@ class InFlight:
         #: Monotonic time and wall time at which each unknown call was first found unresolved.
         self._unknown: dict[CallKey, tuple[float, datetime]] = {}
         self._settled: set[CallKey] = set()
+        #: Per server: its ``updated`` and the monotonic time this process first saw it.
+        self._updated: dict[str, tuple[datetime | None, float]] = {}
 
     def lost(self, key: CallKey, *, clock: float, now: datetime) -> None:
         """The call was sent and its answer lost: it may act up to ``limit`` seconds from now."""
@@ -85,3 +93,12 @@ class InFlight:
         with self._lock:
             self._unknown.pop(key, None)
             self._settled.discard(key)
+
+    def first_seen(self, server_id: str, updated: datetime | None, seen_at: float) -> float:
+        """The monotonic time this process first saw the server show ``updated``."""
+        with self._lock:
+            known = self._updated.get(server_id)
+            if known is None or known[0] != updated:
+                known = (updated, seen_at)
+                self._updated[server_id] = known
+            return known[1]
