@@ -47,18 +47,23 @@ crds: install
 	$(BIN)/instance-operator crd --api-reference > docs/api.md
 	cp crds/instance.yaml charts/instance-operator/crds/instance.yaml
 
-# The operator at scale against the sandbox; prints one JSON object (N=10000 for ten thousand).
+# The operator at scale against the sandbox; prints one JSON object (N=10000 for ten thousand) and
+# exits non-zero when a target is missed.
+N ?= 1000
 bench: install
-	$(BIN)/python benchmarks/operator_bench.py
+	N=$(N) $(BIN)/python benchmarks/operator_bench.py
 
 # The simulator alone: 10,000 servers listed in pages of 1,000; prints one JSON object.
 bench-simulator: install
 	$(BIN)/python benchmarks/simulator_bench.py --process
 
-# The chaos suite at full size (make test runs it small): SIGKILL storms, flaky cloud and
-# Kubernetes API, hostile inputs, two replicas. CHAOS_REPORT=file keeps the figures as JSON.
+# The chaos suite at full size (make test runs it small): SIGKILL storms and each crash window
+# forced, flaky cloud and Kubernetes API, hostile inputs, two replicas. CHAOS_REPORT=file keeps the
+# figures as JSON; CHAOS=ci is the size CI runs (100 Instances and 10 kills, shorter quiet windows);
+# CHAOS_SEED=n replays a run's random choices.
+CHAOS ?= full
 chaos: install
-	CHAOS=full $(BIN)/pytest tests/chaos -p no:cacheprovider -s
+	CHAOS=$(CHAOS) $(BIN)/pytest tests/chaos -p no:cacheprovider -s
 
 # The Helm chart (lint, render, validate, RBAC) and the Dockerfile (hadolint, its install steps
 # replayed in a scratch virtualenv); installs helm, kubectl and hadolint into .tools/.

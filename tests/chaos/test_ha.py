@@ -12,12 +12,12 @@ from kubernetes import client as k8s
 from instance_operator.sandbox import Box, OperatorFlags, OperatorProcess, Sandbox, example_cloud
 from instance_operator.simulator.config import Durations
 from tests.chaos.conftest import LOG_LEVEL, SCALE
+from tests.chaos.nova_log import NovaLog, count, evidence
 from tests.chaos.support import create_all, one_server_each, wait_all_ready, web
 
 ROOT = Path(__file__).resolve().parents[2]
 PEERING_CRDS = ROOT / "charts" / "instance-operator" / "crds" / "kopf-peering.yaml"
 LIFETIME = 15
-ACTION_PATH = "/v2.1/servers/{server_id}/action"
 
 
 def install_peering(box: Box) -> None:
@@ -79,7 +79,8 @@ def test_one_replica_acts_and_the_other_takes_over(tmp_path: Path, report: dict[
             assert sorted(made.values()) == [0, len(names)], made  # only one replica acted
             active, standby = (first, second) if made["first"] else (second, first)
 
-            before = box.sim.counters.count(method="POST", path=ACTION_PATH)
+            nova = NovaLog(box)
+            victim_server = (box.cluster.get(sorted(names)[0]) or {})["status"]["serverID"]
             active.kill()
             killed = time.monotonic()
             box.cluster.create(web("after-takeover"))
@@ -91,7 +92,8 @@ def test_one_replica_acts_and_the_other_takes_over(tmp_path: Path, report: dict[
                 box.cluster.wait_action(victim, "reboot", "after-takeover", timeout=60)["result"]
                 == "Succeeded"
             )
-            assert box.sim.counters.count(method="POST", path=ACTION_PATH) - before == 1
+            log = nova.of(victim_server)
+            assert count(log, "reboot") == 1, evidence(None, {victim: log})
             counts = one_server_each(box, names | {"after-takeover"})
             assert created_by(standby) == 1
             report["high_availability"] = {

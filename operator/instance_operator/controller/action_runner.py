@@ -3,14 +3,15 @@
 The plan for each token comes from :mod:`actions` (pure); this module does the I/O. Its one rule:
 the Running record is *written* before Nova is called (``flush``), and the call's request ID is
 written after. Dying in between leaves a Running record without a request ID, which the next pass
-resolves through Nova's instance-action log instead of guessing.
+resolves through Nova's instance-action log instead of guessing; while that log is silent, the call
+may still be on its way, and :mod:`in_flight` says how long to keep asking before calling again.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from instance_operator.api.models import MAX_SNAPSHOTS, ActionResult, ActionStatus, PowerPolicy
 from instance_operator.api.names import Action
@@ -18,6 +19,7 @@ from instance_operator.controller import actions
 from instance_operator.controller.actions import ServerFacts, Step
 from instance_operator.controller.actuator import Actuator
 from instance_operator.controller.context import Pass
+from instance_operator.controller.in_flight import CallKey, InFlight
 from instance_operator.controller.observed import Observed
 from instance_operator.controller.reasons import Reason
 from instance_operator.openstack import errors as os_errors
@@ -26,6 +28,13 @@ log = logging.getLogger(__name__)
 
 #: When a crashed call's record has no Nova timestamp, how far back its Nova log entry may lie.
 CLOCK_SKEW = timedelta(seconds=60)
+#: Seconds between questions to Nova's action log while a call may still be on its way.
+RECHECK = 5.0
+#: Nova's ``updated`` and action times are whole seconds. A call is made at least this long after
+#: the observation whose ``updated`` it records, so it starts in a later second than every action
+#: that changed the server before; a recovery looks from that next second on, and an earlier action
+#: of the same kind finished in the same second (a quick reboot) is never taken for this call.
+NOVA_SECOND = timedelta(seconds=1)
 
 _SUCCEEDED = {
     Action.START: Reason.STARTED,
@@ -46,8 +55,12 @@ class ActionRunner:
         last_mutation: Callable[[str], float],
         fast_poll: float,
         finished: Callable[[Action, ActionResult], None],
+        in_flight: InFlight,
+        clock: Callable[[], float],
     ) -> None:
         self._actuator = actuator
+        self._in_flight = in_flight
+        self._clock = clock
         self._flush = flush
         self._mutated = mutated
         self._last_mutation = last_mutation
@@ -96,6 +109,8 @@ class ActionRunner:
     def _call(
         self, p: Pass, action: Action, token: str, server: Observed, server_name: str
     ) -> None:
+        if self._too_fresh(p, server):
+            return
         old = p.record(action)
         record = ActionStatus(
             token=token,
@@ -107,6 +122,7 @@ class ActionRunner:
         )
         p.set_record(action, record)
         self._flush(p)  # the write-ahead: from here on, this token is never called blindly again
+        key = CallKey.of(p.uid, action, record)
         image_name = actions.snapshot_image_name(server_name, token)
         try:
             call = self._actuator.act(action, server.id, image_name=image_name, ref=p.ref)
@@ -118,8 +134,13 @@ class ActionRunner:
                 "The %s call's answer was lost; checking Nova's action log next pass",
                 action.value,
             )
+            clock = self._clock()
+            self._in_flight.lost(key, clock=clock, now=_wall(p, clock))
             p.soon(self._fast_poll)
             return
+        except (os_errors.HttpError, os_errors.ConnectionFailed):
+            self._in_flight.settled(key)  # answered, or never sent: Nova's log tells the rest
+            raise
         p.called = True
         self._mutated(p.uid)
         p.set_record(action, record.model_copy(update={"request_id": call.request_id}))
@@ -137,21 +158,46 @@ class ActionRunner:
                 p, action, ActionResult.FAILED, "The server disappeared while the action ran."
             )
             return
-        since = record.server_updated_at or ((record.started_at or p.now) - CLOCK_SKEW)
+        if record.server_updated_at is not None:
+            since = record.server_updated_at + NOVA_SECOND
+        else:
+            since = (record.started_at or p.now) - CLOCK_SKEW
         request_id = self._actuator.arrived(action, server.id, since=since)
-        if request_id is None:  # the call never reached Nova: make it now
-            log.info(
-                "The %s call (token %r) never reached Nova; making it now",
-                action.value,
-                token,
-            )
+        key = CallKey.of(p.uid, action, record)
+        if request_id is None:
+            clock = self._clock()
+            unsettled = self._in_flight.wait(key, clock=clock, now=_wall(p, clock))
+            if unsettled is not None:  # not logged yet, but it may still be on its way
+                message = (
+                    f"The {action.value} call's outcome is unknown (the operator restarted or lost"
+                    " Nova's answer) and Nova has not logged it yet; it may still be on its way."
+                    f" Asking Nova again until {unsettled.until:%H:%M:%S} UTC before calling again."
+                )
+                log.info(
+                    "The %s call (token %r) is not in Nova's log yet; it may still be on its way",
+                    action.value,
+                    token,
+                )
+                p.set_record(action, record.model_copy(update={"message": message}))
+                p.soon(min(unsettled.remaining, RECHECK))
+                return
             if server.task_state is None and not p.called:
+                if self._too_fresh(p, server):
+                    return  # the wait is over, and stays over: the key is kept until the call
+                self._in_flight.forget(key)
+                log.info(
+                    "The %s call (token %r) never reached Nova; making it now",
+                    action.value,
+                    token,
+                )
                 self._call(p, action, token, server, server_name)
             else:
+                self._in_flight.forget(key)
                 self._set(
                     p, action, token, ActionResult.PENDING, "Waiting for the server to be idle."
                 )
             return
+        self._in_flight.forget(key)
         log.info(
             "The %s call (token %r) had reached Nova as %s",
             action.value,
@@ -163,6 +209,15 @@ class ActionRunner:
             image_name = actions.snapshot_image_name(server_name, token)
             self._add_snapshot(p, token, image_name, self._actuator.find_image(image_name))
         p.soon(self._fast_poll)
+
+    def _too_fresh(self, p: Pass, server: Observed) -> bool:
+        """Less than NOVA_SECOND since this process first saw the ``updated`` a call would record:
+        ask to be looked at again when it is not."""
+        seen = self._in_flight.first_seen(server.id, server.updated, server.seen_at)
+        wait = NOVA_SECOND.total_seconds() - (self._clock() - seen)
+        if wait > 0:
+            p.soon(wait)
+        return wait > 0
 
     def _await(self, p: Pass, action: Action, server: Observed | None) -> None:
         if action is Action.SNAPSHOT:
@@ -241,6 +296,11 @@ class ActionRunner:
         if image_id:
             entry["imageID"] = image_id
         p.status["snapshots"] = [*snapshots, entry][-MAX_SNAPSHOTS:]
+
+
+def _wall(p: Pass, clock: float) -> datetime:
+    """The wall time at monotonic ``clock``, from the pass's start."""
+    return p.now + timedelta(seconds=clock - p.started)
 
 
 def _stamp(p: Pass) -> str:

@@ -38,6 +38,7 @@ from instance_operator.controller.config import OperatorConfig
 from instance_operator.controller.context import Pass
 from instance_operator.controller.errors import UserError, classify, retry_after
 from instance_operator.controller.holds import Holds
+from instance_operator.controller.in_flight import InFlight
 from instance_operator.controller.kube import Kube
 from instance_operator.controller.logcontext import set_server
 from instance_operator.controller.observed import Observed
@@ -50,6 +51,7 @@ from instance_operator.controller.telemetry import Telemetry
 from instance_operator.controller.watcher import ScopeWatcher
 from instance_operator.controller.watchers import Watchers
 from instance_operator.controller.writer import Recorder, StatusWriter
+from instance_operator.openstack.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +191,7 @@ class Reconciler:
         self._lookups: dict[str, TagLookup] = {}
         self._actuators: dict[str, Actuator] = {}
         self._clouds: dict[str, Actuator] = {}
+        self._in_flight = InFlight(Settings().connect_timeout + config.openstack_timeout)
 
     # --- entry points ----------------------------------------------------------------------------
 
@@ -502,6 +505,8 @@ class Reconciler:
             last_mutation=self.last_mutation,
             fast_poll=self._config.fast_poll_interval,
             finished=self._telemetry.action_finished,
+            in_flight=self._in_flight,
+            clock=self._clock,
         )
 
     # --- ending a pass ---------------------------------------------------------------------------

@@ -65,7 +65,9 @@ class Controller:
         self.secrets = SecretCache(kube)
         self.gate = gate
         settings = Settings(
-            rate_limit=config.openstack_rate_limit, concurrency=config.openstack_concurrency
+            read_timeout=config.openstack_timeout,
+            rate_limit=config.openstack_rate_limit,
+            concurrency=config.openstack_concurrency,
         )
         self.clouds = CloudPool(settings, openstack_metrics)
         self.queue: WorkQueue[str] = WorkQueue(self._process, workers=config.workers)

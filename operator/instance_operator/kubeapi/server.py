@@ -24,6 +24,7 @@ from instance_operator.kubeapi import control, discovery, errors, openapi, watch
 from instance_operator.kubeapi.counters import Counters
 from instance_operator.kubeapi.faults import Fault, Faults
 from instance_operator.kubeapi.handlers import ResourceHandler
+from instance_operator.kubeapi.hooks import Pauses
 from instance_operator.kubeapi.kubeconfig import render_kubeconfig
 from instance_operator.kubeapi.rbac import bootstrap
 from instance_operator.kubeapi.rbac import routes as rbac_routes
@@ -65,6 +66,7 @@ class KubeAPI:
             raise ValueError("bookmark_interval must be positive")
         self.faults = Faults(on_inject=self._on_inject)
         self.counters = Counters()
+        self.pauses = Pauses()
         self._port = port
         self._store = Store(watch_history)
         self.access: Access | None = None
@@ -94,8 +96,11 @@ class KubeAPI:
 
     async def start(self) -> None:
         """Serve on the running loop until :meth:`stop`."""
-        app = web.Application(middlewares=[self._guard], client_max_size=64 * 1024 * 1024)
+        app = web.Application(
+            middlewares=[self._guard, self.pauses.middleware], client_max_size=64 * 1024 * 1024
+        )
         app.add_routes(control.routes(self.faults, self.counters))
+        app.add_routes(self.pauses.routes())
         app.add_routes(self._discovery_routes())
         if self.access is not None:
             app.add_routes(rbac_routes.routes(self.access.tokens, self.access.audit))

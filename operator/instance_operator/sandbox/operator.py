@@ -23,6 +23,8 @@ class OperatorFlags:
     resync_interval: float = 10.0
     secret_poll_interval: float = 1.0
     user_error_retry: float = 5.0
+    #: Seconds to wait for an OpenStack answer (also how long an unknown action call is waited out).
+    openstack_timeout: float = 60.0
     log_level: str = "info"
     log_format: str = "text"
     #: The Prometheus endpoint's port; 0 turns it off.
@@ -53,6 +55,7 @@ class OperatorFlags:
         args += ["--resync-interval", f"{self.resync_interval:g}"]
         args += ["--secret-poll-interval", f"{self.secret_poll_interval:g}"]
         args += ["--user-error-retry", f"{self.user_error_retry:g}"]
+        args += ["--openstack-timeout", f"{self.openstack_timeout:g}"]
         return args
 
 

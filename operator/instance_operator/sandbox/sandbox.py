@@ -19,6 +19,7 @@ import yaml
 from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 
+from instance_operator.kubeapi.hooks import RemotePauses
 from instance_operator.kubeapi.kubeconfig import render_kubeconfig
 from instance_operator.kubeapi.rbac.audit import RemoteAudit
 from instance_operator.kubeapi.testing import RemoteCounters, RemoteFaults
@@ -40,12 +41,14 @@ _CLEANUP_TIMEOUT = 60.0
 
 @dataclasses.dataclass(frozen=True)
 class KubeControls:
-    """The embedded API's counters, faults and, with authorization on, audit (``/_kubeapi/``)."""
+    """The embedded API's counters, faults, pauses and, with authorization on, audit
+    (``/_kubeapi/``)."""
 
     url: str
     counters: RemoteCounters
     faults: RemoteFaults
     audit: RemoteAudit
+    pauses: RemotePauses
 
 
 @dataclasses.dataclass
@@ -184,7 +187,9 @@ class Sandbox:
             kube = None
             if kube_child is not None:
                 url = kube_child.ready_value
-                kube = KubeControls(url, RemoteCounters(url), RemoteFaults(url), RemoteAudit(url))
+                kube = KubeControls(
+                    url, RemoteCounters(url), RemoteFaults(url), RemoteAudit(url), RemotePauses(url)
+                )
                 kubeconfig = str(workdir / "kubeconfig.yaml")
             else:
                 assert self.external_kubeconfig is not None

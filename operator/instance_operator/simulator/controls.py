@@ -190,12 +190,14 @@ class ServerControl:
 
 
 class Controls:
-    """Everything a test steers: the clock, faults, counters, servers, tokens and a full reset."""
+    """Everything a test steers: the clock, faults, pauses, counters, servers, tokens and a full
+    reset."""
 
     def __init__(self, cloud: Cloud, origin: Callable[[], str]) -> None:
         self._cloud = cloud
         self.clock = cloud.clock
         self.faults = cloud.faults
+        self.pauses = cloud.faults.pauses
         self.counters = cloud.counters
         self.servers = ServerControl(cloud, origin)
 

@@ -2,7 +2,8 @@
 
 Settings are one immutable pydantic model swapped under a lock, so a test thread can change
 them while the server thread reads them. The counted faults ("fail the next N creates") are
-consumed under the same lock, so N means N even with concurrent clients.
+consumed under the same lock, so N means N even with concurrent clients. ``pauses`` hold one
+request at an exact point until a test releases it (see :mod:`pauses`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from instance_operator.simulator.pauses import Pauses
 
 Service = Literal["identity", "compute", "image", "network"]
 SERVICES: tuple[Service, ...] = ("identity", "compute", "image", "network")
@@ -36,6 +39,10 @@ class FaultSettings(BaseModel):
     #: Share of requests that hang for ``timeout_seconds`` (longer than a client waits), then reset.
     timeout_rate: float = Field(0.0, ge=0, le=1)
     timeout_seconds: float = Field(120.0, ge=0)
+    #: Share of requests held for ``hold_seconds`` once read, then carried out: the work is done
+    #: late, even if the client gave up or died meanwhile (a queue in front of nova-api).
+    hold_rate: float = Field(0.0, ge=0, le=1)
+    hold_seconds: float = Field(1.0, ge=0)
     #: Share of requests refused as over the rate limit, with a ``Retry-After`` header ...
     over_limit_rate: float = Field(0.0, ge=0, le=1)
     over_limit_status: Literal[413, 429] = 429
@@ -58,7 +65,13 @@ class FaultSettings(BaseModel):
 
     @model_validator(mode="after")
     def _rates_fit(self) -> FaultSettings:
-        total = self.error_rate + self.reset_rate + self.timeout_rate + self.over_limit_rate
+        total = (
+            self.error_rate
+            + self.reset_rate
+            + self.timeout_rate
+            + self.over_limit_rate
+            + self.hold_rate
+        )
         if total > 1.0:
             raise ValueError(f"fault rates add up to {total}, more than 1")
         return self
@@ -70,6 +83,7 @@ class Outcome(enum.Enum):
     HANDLE = "handle"
     RESET = "reset"
     TIMEOUT = "timeout"
+    HOLD = "hold"
     OVER_LIMIT = "over_limit"
     ERROR = "error"
 
@@ -95,6 +109,8 @@ class Faults:
         self._settings = settings
         self._initial = settings
         self._random = random.Random(seed)  # noqa: S311 - fault dice, not cryptography
+        #: Requests held at an exact point until a test releases them.
+        self.pauses = Pauses()
 
     def get(self) -> FaultSettings:
         with self._lock:
@@ -111,11 +127,13 @@ class Faults:
         """Back to no faults at all (not to the configured ones: a test wants a clean slate)."""
         with self._lock:
             self._settings = FaultSettings()
+        self.pauses.clear()
 
     def restore(self) -> None:
-        """Back to the faults the simulator was configured with."""
+        """Back to the faults the simulator was configured with, and no pauses."""
         with self._lock:
             self._settings = self._initial
+        self.pauses.clear()
 
     def roll(self, service: str) -> Decision:
         with self._lock:
@@ -126,6 +144,7 @@ class Faults:
         bands = (
             (settings.reset_rate, Outcome.RESET),
             (settings.timeout_rate, Outcome.TIMEOUT),
+            (settings.hold_rate, Outcome.HOLD),
             (settings.over_limit_rate, Outcome.OVER_LIMIT),
             (settings.error_rate, Outcome.ERROR),
         )

@@ -16,6 +16,7 @@ from instance_operator.simulator.clouds import clouds_yaml
 from instance_operator.simulator.config import SimulatorConfig
 from instance_operator.simulator.counters import CounterSnapshot
 from instance_operator.simulator.faults import FaultSettings
+from instance_operator.simulator.pauses import Pause
 
 _TIMEOUT = 30.0
 
@@ -65,6 +66,18 @@ class RemoteFaults(_Control):
 
     def clear(self) -> None:
         self._call("DELETE", "/faults")
+
+
+class RemotePauses(_Control):
+    def arm(self, point: str, method: str, path: str, count: int = 1) -> Pause:
+        body = {"point": point, "method": method, "path": path, "count": count}
+        return Pause(**self._call("POST", "/pauses", body))
+
+    def get(self, pause_id: int) -> Pause:
+        return Pause(**self._call("GET", f"/pauses/{pause_id}"))
+
+    def release(self, pause_id: int) -> None:
+        self._call("POST", f"/pauses/{pause_id}/release")
 
 
 class RemoteCounters(_Control):
@@ -129,6 +142,7 @@ class RemoteSimulator:
         self._session = requests.Session()
         self.clock = RemoteClock(self._session, self.base_url)
         self.faults = RemoteFaults(self._session, self.base_url)
+        self.pauses = RemotePauses(self._session, self.base_url)
         self.counters = RemoteCounters(self._session, self.base_url)
         self.servers = RemoteServers(self._session, self.base_url)
         self._control = _Control(self._session, self.base_url)

@@ -8,7 +8,10 @@
     GET    /_sim/faults              current fault settings
     PATCH  /_sim/faults              change some settings (JSON object of FaultSettings fields)
     PUT    /_sim/faults              replace all settings
-    DELETE /_sim/faults              no faults
+    DELETE /_sim/faults              no faults (and no pauses)
+    POST   /_sim/pauses              hold a request: {"point", "method", "path", "count"}
+    GET    /_sim/pauses/{id}         how many requests it holds, and whether released
+    POST   /_sim/pauses/{id}/release let them go on
     GET    /_sim/counters            request counts and max requests per second
     DELETE /_sim/counters            zero the counters
     GET    /_sim/servers[?deleted=1] every server as an admin sees it
@@ -36,6 +39,7 @@ from pydantic import ValidationError
 from instance_operator.simulator.clock import Clock
 from instance_operator.simulator.controls import Controls, ServerControl
 from instance_operator.simulator.faults import FaultSettings
+from instance_operator.simulator.pauses import Pauses
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
@@ -231,6 +235,35 @@ def register_control(
         ("POST", "/_sim/paging-glitches", _glitch_handler(servers)),
         ("DELETE", "/_sim/tokens", delete_tokens),
         ("POST", "/_sim/reset", reset),
+        *_pause_routes(controls.pauses),
     ]
     for method, path, handler in [*routes, *_clock_routes(controls.clock)]:
         app.router.add_route(method, path, handler)
+
+
+def _pause_routes(pauses: Pauses) -> list[tuple[str, str, Handler]]:
+    async def arm_pause(request: web.Request) -> web.Response:
+        body = await _object(request)
+        try:
+            return _json(pauses.arm(**body).as_dict(), status=201)
+        except (TypeError, ValueError) as exc:
+            return _error(400, str(exc))
+
+    async def get_pause(request: web.Request) -> web.Response:
+        try:
+            return _json(pauses.get(int(request.match_info["pause_id"])).as_dict())
+        except (KeyError, ValueError):
+            return _error(404, "no such pause")
+
+    async def release_pause(request: web.Request) -> web.Response:
+        try:
+            pauses.release(int(request.match_info["pause_id"]))
+        except (KeyError, ValueError):
+            return _error(404, "no such pause")
+        return web.Response(status=204)
+
+    return [
+        ("POST", "/_sim/pauses", arm_pause),
+        ("GET", "/_sim/pauses/{pause_id}", get_pause),
+        ("POST", "/_sim/pauses/{pause_id}/release", release_pause),
+    ]

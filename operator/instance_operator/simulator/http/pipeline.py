@@ -1,9 +1,11 @@
 """What happens to every API request, in order, before and after its handler.
 
-count arrival -> roll the fault dice (latency, reset, hang, 413/429, 500/503) -> check the
-token -> negotiate the compute microversion -> read the body -> run the handler under the
-cloud lock -> render errors in the service's shape -> add request-ID and version headers ->
-count the answer. Control requests (``/_sim``) bypass all of it.
+count arrival -> pause ``received`` -> roll the fault dice (latency, reset, hang, 413/429,
+500/503) -> check the token -> negotiate the compute microversion -> read the body -> pause
+``read``, hold fault -> run the handler under the cloud lock -> render errors in the service's
+shape -> add request-ID and version headers -> pause ``acted`` -> count the answer. Control
+requests (``/_sim``) bypass all of it. A request whose client is gone is still carried out once
+its body is read (aiohttp does not cancel the handler), as nova-api would.
 """
 
 from __future__ import annotations
@@ -90,7 +92,13 @@ class Pipeline:
         task = asyncio.current_task()
         if task is not None:
             self._inflight.add(task)
+        pauses = cloud.faults.pauses
+
+        def gone() -> bool:  # aiohttp drops the transport when the connection is lost
+            return request.transport is None
+
         try:
+            await pauses.reached("received", request.method, route.template, gone)
             decision = cloud.faults.roll(route.service)
             if decision.latency > 0:
                 await asyncio.sleep(decision.latency)
@@ -101,6 +109,7 @@ class Pipeline:
                 return web.Response(status=499)
             response = await asyncio.to_thread(to_web, await self._answer(request, route, decision))
             status = response.status
+            await pauses.reached("acted", request.method, route.template, gone)
             return response
         finally:
             if task is not None:
@@ -176,6 +185,11 @@ class Pipeline:
                     f"Context's project_id '{token.project_id}'",
                 )
         body = await _json_body(request)
+        await cloud.faults.pauses.reached(
+            "read", request.method, route.template, lambda: request.transport is None
+        )
+        if decision.outcome is Outcome.HOLD:
+            await asyncio.sleep(decision.settings.hold_seconds)
 
         def locked() -> ApiResponse:
             with cloud.lock:
