@@ -6,9 +6,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from kubernetes import client as k8s
 
+from instance_operator.api import names
 from instance_operator.controller.runtime import Controller
 from instance_operator.simulator import Simulator, SimulatorConfig
 from instance_operator.simulator.config import ImageSeed, Quota
@@ -105,9 +108,34 @@ def test_unknown_cloud_name(cluster: Cluster, sim: Simulator, operator: Controll
     assert "elsewhere" in degraded["message"]
 
 
+def strip_rules(node: Any) -> None:
+    """Drop every ``x-kubernetes-validations`` below ``node``, in place."""
+    if isinstance(node, dict):
+        node.pop("x-kubernetes-validations", None)
+        for value in node.values():
+            strip_rules(value)
+    elif isinstance(node, list):
+        for value in node:
+            strip_rules(value)
+
+
+@pytest.fixture
+def old_crd(cluster: Cluster) -> Cluster:
+    """The Instance CRD as an older release installed it, without the CEL rules that now refuse
+    a bad or changed spec at the API server: the operator must still refuse to act on one."""
+    extensions = k8s.ApiextensionsV1Api(cluster.api)
+    crd = cluster.api.sanitize_for_serialization(
+        extensions.read_custom_resource_definition(names.CRD_NAME)
+    )
+    strip_rules(crd["spec"])
+    extensions.replace_custom_resource_definition(names.CRD_NAME, crd)
+    return cluster
+
+
 def test_invalid_spec_that_an_old_crd_let_through(
-    cluster: Cluster, sim: Simulator, operator: Controller
+    old_crd: Cluster, sim: Simulator, operator: Controller
 ) -> None:
+    cluster = old_crd
     cluster.create(web(flavor={"name": "m1.small", "id": "2"}))  # CEL would refuse this
     degraded = cluster.wait_condition("web-1", "Degraded", "InvalidSpec")
     assert "spec.flavor" in degraded["message"]
@@ -115,8 +143,9 @@ def test_invalid_spec_that_an_old_crd_let_through(
 
 
 def test_immutable_change_that_an_old_crd_let_through(
-    cluster: Cluster, sim: Simulator, operator: Controller
+    old_crd: Cluster, sim: Simulator, operator: Controller
 ) -> None:
+    cluster = old_crd
     cluster.create(web())
     server_id = cluster.wait_ready("web-1")["serverID"]
     cluster.patch_spec("web-1", {"image": {"name": "ubuntu-24.04"}})
@@ -130,8 +159,9 @@ def test_immutable_change_that_an_old_crd_let_through(
 
 
 def test_changed_credentials_never_make_a_server_lost_or_leak_it_on_delete(
-    cluster: Cluster, sim: Simulator, operator: Controller
+    old_crd: Cluster, sim: Simulator, operator: Controller
 ) -> None:
+    cluster = old_crd
     cluster.create(web())
     server_id = cluster.wait_ready("web-1")["serverID"]
     demo = sim.clouds_yaml(cloud_name=CLOUD, user="demo")  # another project: the server is unseen
