@@ -5,13 +5,20 @@ The Secret is read with ``get`` only (the operator's RBAC allows nothing more on
 an Instance stuck on a bad password is retried as soon as its Secret changes. Clouds are shared by
 credentials (one token and one rate limit for every Instance using the same ones); watchers are
 shared by *project scope*, so two teams' Secrets for the same project do not poll it twice.
+
+A ``cacert`` key beside ``clouds.yaml`` (as openstack-resource-controller reads it) is the cloud's
+CA bundle: requests wants a path, so the bundle is written to a private directory under a name
+made of its digest (a rotated bundle is a new file, and a new credential scope).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import tempfile
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from instance_operator.api.models import CloudCredentialsRef
@@ -25,6 +32,7 @@ from instance_operator.openstack.config import CloudConfig, load_clouds_yaml
 log = logging.getLogger(__name__)
 
 CLOUDS_KEY = "clouds.yaml"
+CA_KEY = "cacert"
 
 
 class SecretCache:
@@ -76,6 +84,8 @@ class Access:
     #: ``<keystone host>/<region>/<project ID>``: the watcher key, also a metrics label.
     scope: str
     cloud_name: str
+    #: Certificates are not verified (clouds.yaml ``insecure: true`` or ``verify: false``).
+    insecure: bool = False
 
 
 class CloudAccess:
@@ -85,6 +95,7 @@ class CloudAccess:
         self._lock = threading.Lock()
         self._configs: dict[tuple[SecretKey, str, str], CloudConfig] = {}
         self._scopes: dict[str, str] = {}
+        self._ca_dir: Path | None = None
 
     def open(self, namespace: str, ref: CloudCredentialsRef) -> Access:
         """Raises :class:`UserError` for a missing Secret, key or cloud, or a broken clouds.yaml."""
@@ -103,26 +114,60 @@ class CloudAccess:
             raise UserError(
                 Reason.SECRET_KEY_MISSING, f"{where} has no key {CLOUDS_KEY!r} (its keys: {keys})."
             )
-        config = self._config(key, secret.resource_version, ref.cloud_name, data, where)
+        config = self._config(key, secret, ref.cloud_name, where)
         cloud = self._pool.get(config)
-        return Access(cloud=cloud, scope=self._scope(config, cloud), cloud_name=ref.cloud_name)
+        return Access(
+            cloud=cloud,
+            scope=self._scope(config, cloud),
+            cloud_name=ref.cloud_name,
+            insecure=not config.tls.verify,
+        )
 
     def _config(
-        self, key: SecretKey, version: str, cloud_name: str, data: bytes, where: str
+        self, key: SecretKey, secret: SecretData, cloud_name: str, where: str
     ) -> CloudConfig:
-        cache_key = (key, version, cloud_name)
+        cache_key = (key, secret.resource_version, cloud_name)
         with self._lock:
             config = self._configs.get(cache_key)
         if config is None:
             try:
-                config = load_clouds_yaml(data, cloud_name)
+                config = load_clouds_yaml(secret.data[CLOUDS_KEY], cloud_name)
             except Exception as exc:
                 raise UserError(
                     Reason.INVALID_CLOUDS_YAML, f"{where}, {CLOUDS_KEY}: {exc}"
                 ) from None
+            bundle = secret.data.get(CA_KEY)
+            if bundle is not None:
+                config = self._with_ca(config, bundle, where)
+            for warning in config.warnings:  # once per Secret version, not once per pass
+                log.warning("%s, %s: %s", where, CLOUDS_KEY, warning)
             with self._lock:
                 self._configs[cache_key] = config
         return config
+
+    def _with_ca(self, config: CloudConfig, bundle: bytes, where: str) -> CloudConfig:
+        """``config`` verifying against the Secret's CA bundle, written where requests reads it."""
+        if config.tls.cacert is not None:
+            raise UserError(
+                Reason.INVALID_CLOUDS_YAML,
+                f"{where}: both the {CA_KEY!r} key and clouds.{config.name}.cacert give a CA "
+                f"bundle; keep one (the key needs no file in the operator's pod)",
+            )
+        if b"-----BEGIN CERTIFICATE-----" not in bundle:
+            raise UserError(
+                Reason.INVALID_CLOUDS_YAML,
+                f"{where}, {CA_KEY}: not a PEM CA bundle (no BEGIN CERTIFICATE line); put the "
+                "cloud's CA certificates there in PEM form",
+            )
+        with self._lock:
+            if self._ca_dir is None:
+                self._ca_dir = Path(tempfile.mkdtemp(prefix="instance-operator-ca-"))
+            path = self._ca_dir / f"{hashlib.sha256(bundle).hexdigest()}.pem"
+            if not path.exists():
+                path.write_bytes(bundle)
+        return config.model_copy(
+            update={"tls": config.tls.model_copy(update={"cacert": str(path)})}
+        )
 
     def _scope(self, config: CloudConfig, cloud: Cloud) -> str:
         """Servers are the project's, whoever asks: the scope is where, not who. Learning the

@@ -37,6 +37,8 @@ class Health:
     #: Work in flight (a build, a resize, an action), or None when the server is settled.
     activity: Reason | None = None
     problem: Problem | None = None
+    #: Sentences added to Ready's message whatever its state, e.g. that TLS is not verified.
+    notes: tuple[str, ...] = ()
 
 
 _PHASE_REASONS = {
@@ -109,7 +111,8 @@ def compute(
 ) -> list[dict[str, Any]]:
     """The full ``status.conditions`` list, in a fixed order."""
     before = {c.get("type"): c for c in previous}
-    ready = _ready(health)
+    ready_flag, ready_reason, ready_message = _ready(health)
+    ready = (ready_flag, ready_reason, " ".join((ready_message, *health.notes)))
     progressing = _progressing(health)
     degraded = _degraded(health)
     wanted = [

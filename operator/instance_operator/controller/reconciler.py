@@ -54,6 +54,11 @@ log = logging.getLogger(__name__)
 
 #: How long a pass waits for its scope's first full listing before reading servers one by one.
 SYNC_WAIT = 20.0
+#: Ready's message ends with this while the cloud's certificates are not verified.
+INSECURE_NOTE = (
+    "Warning: cloud {cloud} is used without TLS certificate verification (insecure: true or "
+    "verify: false); put its CA bundle in the Secret's cacert key instead."
+)
 #: How long the watcher polls fast after the operator changed a server: until it has seen the
 #: change begin. From then on the server's own transition (BUILD, a task) keeps it polling fast.
 HURRY = 10.0
@@ -271,7 +276,9 @@ class Reconciler:
         if p.status.get("serverID") and CREDENTIALS_FIELD in self._check_immutable(p):
             # Under other credentials the server may seem gone: never call it Lost, never act.
             return
-        _, watcher, actuator = self.open(p.view, spec.cloud_credentials_ref)
+        access, watcher, actuator = self.open(p.view, spec.cloud_credentials_ref)
+        if access.insecure:
+            p.notes.append(INSECURE_NOTE.format(cloud=access.cloud_name))
         watcher.wait_synced(SYNC_WAIT)
         server = self.locate(p, watcher, actuator)
         if server is not None:
@@ -533,7 +540,13 @@ class Reconciler:
         p.status["phase"] = phase.value
         p.status["observedGeneration"] = p.view.generation
         applied = p.activity is None and p.problem is None
-        health = Health(phase=phase, spec_applied=applied, activity=p.activity, problem=p.problem)
+        health = Health(
+            phase=phase,
+            spec_applied=applied,
+            activity=p.activity,
+            problem=p.problem,
+            notes=tuple(p.notes),
+        )
         previous = p.status.get("conditions") or []
         p.status["conditions"] = conditions.compute(health, p.view.generation, previous, p.now)
         return p.status

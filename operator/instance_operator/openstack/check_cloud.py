@@ -1,7 +1,7 @@
 """``instance-operator check-cloud``: can the operator work with this cloud, and if not, why?
 
 Authenticates, prints the catalog's services, the negotiated compute microversion and the
-counts of flavors, images and networks. On failure it prints a one-line diagnosis naming what
+flavors, images and networks by name and ID (what an Instance's spec names). On failure it prints a one-line diagnosis naming what
 to fix and exits 1. Heavy imports happen inside ``run`` so the CLI starts fast.
 """
 
@@ -52,6 +52,8 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
 
     try:
         config = _load(args.cloud, args.clouds_file, os.environ)
+        for warning in config.warnings:
+            print(f"check-cloud: warning: {warning}", file=err)
         cloud = connect(config)
         try:
             _report(cloud, out)
@@ -108,12 +110,16 @@ def _report(cloud: Cloud, out: TextIO) -> None:
         f"(client supports {COMPUTE_FLOOR} to {COMPUTE_CEILING})",
         file=out,
     )
-    counts = {
-        "flavors": sum(1 for _ in flavors.list_flavors(compute)),
-        "images": sum(1 for _ in images.list_images(cloud.image)),
-        "networks": sum(1 for _ in networks.list_networks(cloud.network)),
+    offered = {
+        "flavors": [(f.name, f.id) for f in flavors.list_flavors(compute)],
+        "images": [(i.name or "", i.id) for i in images.list_images(cloud.image)],
+        "networks": [(n.name, n.id) for n in networks.list_networks(cloud.network)],
     }
-    print("  ".join(f"{k}: {v}" for k, v in counts.items()), file=out)
+    for kind, items in offered.items():
+        print(f"{kind} ({len(items)}):", file=out)
+        width = max((len(name) for name, _ in items), default=0)
+        for name, ident in sorted(items):
+            print(f"  {name:<{width}}  {ident}", file=out)
 
 
 def diagnose(exc: Exception) -> str:
