@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from instance_operator.api.models import CloudCredentialsRef, DeletionPolicy, Phase
 from instance_operator.controller import conditions
-from instance_operator.controller.conditions import Health
+from instance_operator.controller.conditions import Health, Problem
 from instance_operator.controller.context import Pass
 from instance_operator.controller.errors import classify
 from instance_operator.controller.logcontext import set_server
@@ -74,15 +74,36 @@ class Finalizer:
                 exc, cloud=str(view.spec.get("cloudCredentialsRef", {}).get("cloudName", "?"))
             )
             if policy is DeletionPolicy.ORPHAN:
-                message = f"Released without cleaning up the server: {problem.message}"
+                recorded = self._writer.current(view)
+                server = f"server {recorded.get('serverName') or '?'} ({recorded.get('serverID')})"
+                # The Instance is gone after this: no retry to promise, only where the server is.
+                message = (
+                    f"Released without cleaning up {server}: the cloud could not be used"
+                    f" ({problem.reason.value}), so the server may still carry the operator's tag"
+                    " and metadata; remove them in OpenStack if they matter."
+                )
                 self._recorder.warning(view.ref, Reason.ORPHANED, message)
                 return Outcome(done=True)
             message = (
                 f"Cannot delete the server yet: {problem.message} To release this Instance without"
                 " deleting its server, set spec.deletionPolicy to Orphan."
             )
+            self._show_deleting(view, Problem(problem.reason, message, problem.transient))
             self._recorder.warning(view.ref, problem.reason, message)
-            return Outcome(done=False, message=message, failed=True)
+            return Outcome(done=False, message=f"{problem.reason.value}: {message}", failed=True)
+
+    def _show_deleting(self, view: InstanceView, problem: Problem) -> None:
+        """A deletion that cannot proceed still shows as one: phase Deleting, and Ready saying
+        what blocks it. Written only when that changes, not on every retry."""
+        status = self._writer.current(view)
+        health = Health(
+            phase=Phase.DELETING, spec_applied=False, activity=Reason.DELETING, problem=problem
+        )
+        now = datetime.now(UTC)
+        computed = conditions.compute(health, view.generation, status.get("conditions", []), now)
+        if status.get("phase") == Phase.DELETING.value and status.get("conditions") == computed:
+            return
+        self._writer.write(view, {**status, "phase": Phase.DELETING.value, "conditions": computed})
 
     def _finalize(self, view: InstanceView, policy: DeletionPolicy) -> Outcome:
         recorded = self._writer.current(view)
