@@ -93,6 +93,15 @@ def _progressing(health: Health) -> tuple[bool, Reason, str]:
         return True, problem.reason, problem.message
     if health.activity is not None:
         return True, health.activity, f"{health.activity.value}."
+    if health.phase is Phase.PENDING and problem is not None:
+        return (
+            False,
+            problem.reason,
+            f"No server yet: it is created once the problem in Degraded ({problem.reason.value})"
+            " is fixed.",
+        )
+    if health.phase is Phase.PENDING:
+        return False, Reason.CREATING, "No server yet: waiting for the next pass to create it."
     return False, Reason.RECONCILED, "Nothing to do: the server matches the spec."
 
 
