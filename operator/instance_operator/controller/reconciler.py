@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -62,6 +63,10 @@ INSECURE_NOTE = (
 #: How long the watcher polls fast after the operator changed a server: until it has seen the
 #: change begin. From then on the server's own transition (BUILD, a task) keeps it polling fast.
 HURRY = 10.0
+#: Nova shows VERIFY_RESIZE until a confirm is done, which can take a while (the source host cleans
+#: up): a server confirmed less than this ago is waited for, not confirmed again (a second confirm
+#: is refused, 400 while the first runs and 409 once it is done).
+CONFIRM_PATIENCE = 300.0
 
 _ACTIVITIES = {
     Phase.BUILDING: Reason.BUILDING,
@@ -186,6 +191,9 @@ class Reconciler:
         self._clock = clock
         self._now = now
         self._mutated: dict[str, float] = {}
+        #: Server ID -> when its resize was confirmed, while Nova may still show VERIFY_RESIZE.
+        self._confirmed: dict[str, float] = {}
+        self._confirmed_lock = threading.Lock()
         self._failures: dict[str, int] = {}
         self._resolvers: dict[int, Resolver] = {}
         self._lookups: dict[str, TagLookup] = {}
@@ -429,8 +437,16 @@ class Reconciler:
         current = (
             server.flavor_id == wanted.id if server.flavor_id else server.flavor_name == wanted.name
         )
-        if server.status == "VERIFY_RESIZE":
+        if self._confirming(server):
+            p.activity = Reason.RESIZING  # Nova is still confirming
+        elif server.status == "VERIFY_RESIZE":
             actuator.confirm_resize(server.id)
+            with self._confirmed_lock:
+                now = self._clock()
+                self._confirmed = {  # servers deleted meanwhile leave no entry behind for long
+                    sid: at for sid, at in self._confirmed.items() if now - at < CONFIRM_PATIENCE
+                }
+                self._confirmed[server.id] = now
             self._called(p, watcher, Reason.RESIZING)
             if current:
                 p.event("Normal", Reason.RESIZED, f"Resized the server to flavor {wanted.name}.")
@@ -445,6 +461,15 @@ class Reconciler:
             p.event("Normal", Reason.RESIZING, f"Resizing the server to flavor {wanted.name}.")
         elif not current:
             p.activity = Reason.RESIZING
+
+    def _confirming(self, server: Observed) -> bool:
+        """Whether a confirm of this server's resize went out lately and Nova still shows it."""
+        with self._confirmed_lock:
+            if server.status != "VERIFY_RESIZE":
+                self._confirmed.pop(server.id, None)
+                return False
+            confirmed = self._confirmed.get(server.id)
+        return confirmed is not None and self._clock() - confirmed < CONFIRM_PATIENCE
 
     def _enforce_power(
         self,
