@@ -7,13 +7,11 @@ credentials (one token and one rate limit for every Instance using the same ones
 shared by *project scope*, so two teams' Secrets for the same project do not poll it twice.
 
 A ``cacert`` key beside ``clouds.yaml`` (as openstack-resource-controller reads it) is the cloud's
-CA bundle: requests wants a path, so the bundle is written to a private directory under a name
-made of its digest (a rotated bundle is a new file, and a new credential scope).
+CA bundle, written to a private directory (see ``openstack.ca_bundle``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import tempfile
 import threading
@@ -26,13 +24,14 @@ from instance_operator.controller.errors import UserError
 from instance_operator.controller.kube import Kube, SecretData
 from instance_operator.controller.reasons import Reason
 from instance_operator.controller.registry import SecretKey
+from instance_operator.openstack.ca_bundle import CA_KEY, with_ca_bundle
 from instance_operator.openstack.cloud import Cloud, CloudPool
 from instance_operator.openstack.config import CloudConfig, load_clouds_yaml
+from instance_operator.openstack.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
 CLOUDS_KEY = "clouds.yaml"
-CA_KEY = "cacert"
 
 
 class SecretCache:
@@ -147,27 +146,13 @@ class CloudAccess:
 
     def _with_ca(self, config: CloudConfig, bundle: bytes, where: str) -> CloudConfig:
         """``config`` verifying against the Secret's CA bundle, written where requests reads it."""
-        if config.tls.cacert is not None:
-            raise UserError(
-                Reason.INVALID_CLOUDS_YAML,
-                f"{where}: both the {CA_KEY!r} key and clouds.{config.name}.cacert give a CA "
-                f"bundle; keep one (the key needs no file in the operator's pod)",
-            )
-        if b"-----BEGIN CERTIFICATE-----" not in bundle:
-            raise UserError(
-                Reason.INVALID_CLOUDS_YAML,
-                f"{where}, {CA_KEY}: not a PEM CA bundle (no BEGIN CERTIFICATE line); put the "
-                "cloud's CA certificates there in PEM form",
-            )
         with self._lock:
             if self._ca_dir is None:
                 self._ca_dir = Path(tempfile.mkdtemp(prefix="instance-operator-ca-"))
-            path = self._ca_dir / f"{hashlib.sha256(bundle).hexdigest()}.pem"
-            if not path.exists():
-                path.write_bytes(bundle)
-        return config.model_copy(
-            update={"tls": config.tls.model_copy(update={"cacert": str(path)})}
-        )
+            try:
+                return with_ca_bundle(config, bundle, self._ca_dir)
+            except ConfigError as exc:
+                raise UserError(Reason.INVALID_CLOUDS_YAML, f"{where}: {exc}") from None
 
     def _scope(self, config: CloudConfig, cloud: Cloud) -> str:
         """Servers are the project's, whoever asks: the scope is where, not who. Learning the
