@@ -32,6 +32,8 @@ def test_defaults_add_nothing_to_the_pod() -> None:
     assert "annotations" not in pod["metadata"]
     assert not {"priorityClassName", "topologySpreadConstraints"} & set(pod["spec"])
     assert [v["name"] for v in pod["spec"]["volumes"]] == ["tmp"]
+    # No INSTANCE_OPERATOR_METRICS_PORT=tcp://... from the metrics Service's service link.
+    assert pod["spec"]["enableServiceLinks"] is False
 
 
 def test_a_disruption_budget_only_for_replicas() -> None:

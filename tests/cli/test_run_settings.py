@@ -46,6 +46,9 @@ def test_every_flag_can_come_from_the_environment(monkeypatch: pytest.MonkeyPatc
     assert (flags.workers, flags.namespaces, flags.log_format) == (5, ("ops",), "text")
     assert _config("-A").namespaces == ()
     assert _config().fast_poll_interval == OperatorConfig.model_fields["fast_poll_interval"].default
+    # A service link of a Service named instance-operator-metrics: the flag wins.
+    monkeypatch.setenv("INSTANCE_OPERATOR_METRICS_PORT", "tcp://10.0.0.7:9090")
+    assert _config("--metrics-port", "9191").metrics_port == 9191
 
 
 def test_help_shows_each_default_and_variable() -> None:

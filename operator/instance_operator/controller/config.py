@@ -8,9 +8,10 @@ setting is declared once; the Helm chart passes them as flags.
 Each setting can also come from the environment (``INSTANCE_OPERATOR_POLL_INTERVAL``), as
 twelve-factor deployments expect; a flag wins over the variable, the variable over the default.
 pydantic-settings reads and validates the variables with the same field rules as the flags, so
-there is one parser, not two. Kubernetes injects ``<SERVICE>_PORT`` and ``<SERVICE>_SERVICE_HOST``
-variables for a Service named ``instance-operator``; only variables named after a field are read,
-so those never collide.
+there is one parser, not two. Only variables named after a field are read, but Kubernetes' service
+links can still collide: a Service named ``instance-operator-metrics`` injects
+``INSTANCE_OPERATOR_METRICS_PORT=tcp://...``. The chart turns service links off and passes every
+setting as a flag, which wins over a variable.
 """
 
 from __future__ import annotations
