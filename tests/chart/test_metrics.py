@@ -11,9 +11,12 @@ def test_service_reaches_the_metrics_port() -> None:
     manifests = render()
     config = manifests.config()
     service = manifests.one("Service")
-    (port,) = service["spec"]["ports"]
+    ports = {p["name"]: p for p in service["spec"]["ports"]}
+    assert set(ports) == {"metrics", "health"}  # health for `helm test`
+    port = ports["metrics"]
     container_ports = {p["name"]: p["containerPort"] for p in manifests.container["ports"]}
     assert container_ports[port["targetPort"]] == config.metrics_port == port["port"] == 9090
+    assert container_ports[ports["health"]["targetPort"]] == ports["health"]["port"] == 8080
     pod_labels = manifests.deployment["spec"]["template"]["metadata"]["labels"]
     assert service["spec"]["selector"].items() <= pod_labels.items()
     assert not manifests.of("ServiceMonitor")

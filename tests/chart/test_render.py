@@ -104,7 +104,7 @@ def test_notes_tell_what_to_do_next() -> None:
         in notes
     )
     assert "examples/clouds-secret.yaml" in notes
-    assert "kubectl -n team-a apply -f instance-minimal.yaml" in notes
+    assert "kubectl -n team-a apply -f examples/instance-minimal.yaml" in notes
     assert "kubectl -n team-a get instances -w" in notes
     assert "kubectl -n team-a wait --for=condition=Ready instance/web-1" in notes
     assert "rollout status deployment/io-instance-operator" in notes

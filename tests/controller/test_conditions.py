@@ -75,3 +75,18 @@ def test_a_server_being_deleted_is_not_ready_but_progressing() -> None:
     assert result["Ready"]["message"] == "The server is being deleted."
     assert result["Progressing"]["status"] == "True"
     assert result["Degraded"]["status"] == "False"
+
+
+def test_a_pending_instance_says_what_it_waits_for() -> None:
+    """Not "the server matches the spec" when there is no server."""
+    problem = Problem(Reason.FLAVOR_NOT_FOUND, "Flavor 'm1.huge' does not exist.", transient=False)
+    blocked = by_type(compute(Health(Phase.PENDING, False, problem=problem), 1, [], T0))
+    assert blocked["Progressing"]["status"] == "False"
+    assert blocked["Progressing"]["reason"] == "FlavorNotFound"
+    assert blocked["Progressing"]["message"] == (
+        "No server yet: it is created once the problem in Degraded (FlavorNotFound) is fixed."
+    )
+    waiting = by_type(compute(Health(Phase.PENDING, False), 1, [], T0))
+    assert waiting["Progressing"]["message"].startswith("No server yet")
+    settled = by_type(compute(Health(Phase.ACTIVE, True), 1, [], T0))
+    assert settled["Progressing"]["message"] == "Nothing to do: the server matches the spec."

@@ -11,6 +11,7 @@ from instance_operator.openstack.auth import request_body
 from instance_operator.openstack.config import (
     ApplicationCredentialAuth,
     AuthType,
+    CloudConfig,
     Interface,
     PasswordAuth,
     TokenAuth,
@@ -119,11 +120,6 @@ def _error(text: str, cloud: str = "c") -> str:
         ("{username: u, password: PW}", "", "clouds.c.auth.auth_url"),
         ("{auth_url: ftp://k, user_id: u, password: PW, project_id: p}", "", "auth_url"),
         (
-            "{auth_url: http://k, user_id: u, password: PW, project_id: p, domain_name: d}",
-            "",
-            "clouds.c.auth.domain_name: not a field of auth_type password",
-        ),
-        (
             "{auth_url: http://k, application_credential_secret: PW}",
             "auth_type: v3applicationcredential",
             "clouds.c.auth.application_credential_id",
@@ -144,7 +140,7 @@ def _error(text: str, cloud: str = "c") -> str:
         ("{auth_url: http://k, token: PW}", "auth_type: kerberos", "clouds.c.auth_type"),
         (
             "{auth_url: http://k, user_id: u, password: PW, project_id: p}",
-            "interface: publicURL",
+            "interface: privateURL",
             "clouds.c.interface",
         ),
         (
@@ -273,3 +269,120 @@ def test_scope_key_follows_the_credentials() -> None:
     assert first.scope_key() == renamed.scope_key()
     assert first.scope_key() != rotated.scope_key()
     assert SECRET not in first.scope_key()
+
+
+BASE = "clouds:\n  c:\n    auth: {auth_url: https://k, user_id: u, password: PW, project_id: p}\n"
+
+
+def _cloud(extra: str, auth: str = "") -> CloudConfig:
+    text = BASE.replace("project_id: p}", f"project_id: p{auth}}}").replace("PW", SECRET)
+    return load_clouds_yaml(text + extra, "c")
+
+
+def _refused(extra: str, auth: str = "") -> str:
+    text = BASE.replace("project_id: p}", f"project_id: p{auth}}}").replace("PW", SECRET)
+    return _error(text + extra)
+
+
+def test_insecure_turns_verification_off_with_a_warning() -> None:
+    """openstacksdk's ``insecure: true`` is ``verify: false``, and never silently."""
+    config = _cloud("    insecure: true\n")
+    assert config.tls.verify is False
+    assert any("clouds.c.verify: TLS certificates are not verified" in w for w in config.warnings)
+    assert _cloud("    insecure: false\n").tls.verify is True
+    assert _cloud("    insecure: false\n").warnings == ()
+    assert "clouds.c.insecure: contradicts verify" in _refused(
+        "    insecure: true\n    verify: true\n"
+    )
+    assert "clouds.c.insecure: expected true or false" in _refused("    insecure: maybe\n")
+
+
+@pytest.mark.parametrize(
+    ("extra", "interface"),
+    [
+        ("    endpoint_type: publicURL\n", Interface.PUBLIC),
+        ("    endpoint_type: internalURL\n", Interface.INTERNAL),
+        ("    endpoint_type: adminURL\n", Interface.ADMIN),
+        ("    interface: internalURL\n", Interface.INTERNAL),
+        ("    endpoint_type: admin\n", Interface.ADMIN),
+        ("    interface: internal\n    endpoint_type: internalURL\n", Interface.INTERNAL),
+    ],
+)
+def test_endpoint_type_and_legacy_interfaces(extra: str, interface: Interface) -> None:
+    assert _cloud(extra).interface is interface
+
+
+def test_endpoint_type_contradicting_interface_is_refused() -> None:
+    message = _refused("    interface: public\n    endpoint_type: internalURL\n")
+    assert message.startswith("clouds.c.endpoint_type: contradicts interface")
+
+
+def test_regions() -> None:
+    """``region_name`` picks one of ``regions``; a single region needs no choice; several do."""
+    assert _cloud("    regions: [A, B]\n    region_name: B\n").region_name == "B"
+    assert _cloud("    regions: [{name: A, values: {}}]\n").region_name == "A"
+    message = _refused("    regions: [A, B]\n")
+    assert message == "clouds.c.region_name: required with several regions (one of: A, B)"
+    message = _refused("    regions: [A, B]\n    region_name: C\n")
+    assert message == "clouds.c.region_name: 'C' is not in regions (one of: A, B)"
+    assert "clouds.c.regions: expected a non-empty list" in _refused("    regions: A\n")
+
+
+def test_domain_shorthands() -> None:
+    """``auth.domain_name``/``domain_id`` stand for the user's and the project's domain where
+    those are not given, as in openstacksdk."""
+    text = (
+        "clouds:\n  c:\n    auth: {auth_url: https://k, username: u, password: p, "
+        "project_name: t, domain_name: Corp}\n"
+    )
+    auth = load_clouds_yaml(text, "c").auth
+    assert isinstance(auth, PasswordAuth)
+    assert (auth.user_domain_name, auth.project_domain_name) == ("Corp", "Corp")
+    explicit = text.replace("domain_name: Corp", "domain_id: d1, project_domain_name: Other")
+    auth = load_clouds_yaml(explicit, "c").auth
+    assert isinstance(auth, PasswordAuth)
+    assert (auth.user_domain_id, auth.project_domain_id) == ("d1", None)
+    assert auth.project_domain_name == "Other"
+    env = {
+        "OS_AUTH_URL": "https://k",
+        "OS_USERNAME": "u",
+        "OS_PASSWORD": SECRET,
+        "OS_PROJECT_NAME": "t",
+        "OS_DOMAIN_ID": "d1",
+    }
+    auth = load_environment(env).auth
+    assert isinstance(auth, PasswordAuth)
+    assert (auth.user_domain_id, auth.project_domain_id) == ("d1", "d1")
+
+
+@pytest.mark.parametrize(
+    ("extra", "auth", "start"),
+    [
+        ("    profile: vexxhost\n", "", "clouds.c.profile: not supported: vendor profiles"),
+        ("    system_scope: all\n", "", "clouds.c.system_scope: not supported"),
+        ("", ", system_scope: all", "clouds.c.auth.system_scope: not supported"),
+        (
+            "    auth_type: v3oidcpassword\n",
+            "",
+            "clouds.c.auth_type: v3oidcpassword (OpenID Connect) is not supported",
+        ),
+        ("    identity_api_version: 2\n", "", "clouds.c.identity_api_version: only 3"),
+    ],
+)
+def test_unsupported_features_are_refused_by_name(extra: str, auth: str, start: str) -> None:
+    assert _refused(extra, auth).startswith(start)
+
+
+def test_unknown_keys_are_warned_about_by_name() -> None:
+    config = _cloud("    api_timeout: 30\n    image_api_version: 2\n    identity_api_version: 3\n")
+    assert config.warnings == (
+        "ignored, not used by this operator: clouds.c.api_timeout, clouds.c.image_api_version",
+    )
+    assert _cloud("    region_name: R\n").warnings == ()
+
+
+def test_v3token_is_token() -> None:
+    text = f"clouds:\n  t:\n    auth_type: v3token\n    auth: {{auth_url: http://k, token: {SECRET}, project_id: p}}\n"
+    config = load_clouds_yaml(text, "t")
+    assert isinstance(config.auth, TokenAuth)
+    assert request_body(config.auth)["auth"]["identity"]["methods"] == ["token"]

@@ -261,13 +261,37 @@ def test_check_cloud_against_the_simulator(sim: Simulator, tmp_path: Path) -> No
     assert run(Namespace(cloud="sim", clouds_file=path), out=out, err=err) == 0, err.getvalue()
     text = out.getvalue()
     assert "compute microversion: 2.104" in text
-    assert f"flavors: {len(sim.config.flavors)}" in text
-    assert f"images: {len(sim.config.images)}" in text
-    assert f"networks: {len(sim.config.networks)}" in text
+    assert f"flavors ({len(sim.config.flavors)}):" in text
+    assert f"images ({len(sim.config.images)}):" in text
+    assert f"networks ({len(sim.config.networks)}):" in text
+    listed = {tuple(line.split()) for line in text.splitlines() if line.startswith("  ")}
+    seeded = [(f.name, f.id) for f in sim.config.flavors]
+    seeded += [(i.name, i.id) for i in sim.config.images]
+    seeded += [(n.name, n.id) for n in sim.config.networks]
+    assert set(seeded) <= listed
     path.write_text(sim.clouds_yaml(cloud_name="sim").replace("password: admin", "password: x"))
     out, err = io.StringIO(), io.StringIO()
     assert run(Namespace(cloud="sim", clouds_file=path), out=out, err=err) == 1
     assert err.getvalue().startswith("check-cloud: FAILED: Keystone refused the credentials")
+
+
+def test_check_cloud_with_a_pre_issued_token(
+    sim: Simulator, make_cloud: MakeCloud, tmp_path: Path
+) -> None:
+    """``auth_type: v3token`` (a token issued elsewhere) works; unused keys are warned about."""
+    token = make_cloud().provider.token()
+    path = tmp_path / "clouds.yaml"
+    path.write_text(
+        "clouds:\n  tok:\n    auth_type: v3token\n    api_timeout: 30\n    auth:\n"
+        f"      auth_url: {sim.auth_url}\n      token: {token.value.get_secret_value()}\n"
+        f"      project_id: {token.project_id}\n"
+    )
+    out, err = io.StringIO(), io.StringIO()
+    assert run(Namespace(cloud="tok", clouds_file=path), out=out, err=err) == 0, err.getvalue()
+    assert out.getvalue().startswith("cloud tok: authenticated, project ")
+    assert err.getvalue() == (
+        "check-cloud: warning: ignored, not used by this operator: clouds.tok.api_timeout\n"
+    )
 
 
 def test_a_missing_tls_file_is_a_config_error(

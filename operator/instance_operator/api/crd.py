@@ -24,13 +24,30 @@ PRINTER_COLUMNS = [
         "string",
         '.status.conditions[?(@.type=="Ready")].status',
         "Whether the server is ACTIVE and the spec applied.",
+        0,
     ),
-    ("Phase", "string", ".status.phase", "Summary of the server's state."),
-    ("Power", "string", ".status.powerState", "The hypervisor's power state."),
-    ("IP", "string", ".status.addresses[0].ip", "The first IP address."),
-    ("Flavor", "string", ".status.flavorName", "The server's flavor."),
-    ("Server-ID", "string", ".status.serverID", "ID of the Nova server."),
-    ("Age", "date", ".metadata.creationTimestamp", "Time since the Instance was created."),
+    (
+        "Reason",
+        "string",
+        '.status.conditions[?(@.type=="Ready")].reason',
+        "Why the Instance is (not) Ready, e.g. FlavorNotFound.",
+        0,
+    ),
+    ("Phase", "string", ".status.phase", "Summary of the server's state.", 0),
+    ("Power", "string", ".status.powerState", "The hypervisor's power state.", 0),
+    ("IP", "string", ".status.addresses[0].ip", "The first IP address.", 0),
+    ("Flavor", "string", ".status.flavorName", "The server's flavor.", 0),
+    ("Age", "date", ".metadata.creationTimestamp", "Time since the Instance was created.", 0),
+    # Wide (``-o wide``) only: a 36-character ID and a sentence would push the default view past
+    # a terminal's width.
+    ("Server-ID", "string", ".status.serverID", "ID of the Nova server.", 1),
+    (
+        "Message",
+        "string",
+        '.status.conditions[?(@.type=="Ready")].message',
+        "The Ready condition's message: what is happening or what to fix.",
+        1,
+    ),
 ]
 
 #: JSON Schema keywords pydantic emits that a structural schema must not carry.
@@ -137,8 +154,14 @@ def instance_crd() -> JsonSchema:
                     "storage": True,
                     "subresources": {"status": {}},
                     "additionalPrinterColumns": [
-                        {"name": name, "type": kind, "jsonPath": path, "description": description}
-                        for name, kind, path, description in PRINTER_COLUMNS
+                        {
+                            "name": name,
+                            "type": kind,
+                            "jsonPath": path,
+                            "description": description,
+                            **({"priority": priority} if priority else {}),
+                        }
+                        for name, kind, path, description, priority in PRINTER_COLUMNS
                     ],
                     "schema": {"openAPIV3Schema": schema},
                 }

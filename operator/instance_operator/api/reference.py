@@ -126,8 +126,8 @@ def render() -> str:
         "| column | JSONPath | meaning |",
         "| --- | --- | --- |",
         *(
-            f"| {name} | `{path}` | {description} |"
-            for name, _, path, description in PRINTER_COLUMNS
+            f"| {name}{' (`-o wide`)' if priority else ''} | `{path}` | {description} |"
+            for name, _, path, description, priority in PRINTER_COLUMNS
         ),
         "",
         "## Annotations",

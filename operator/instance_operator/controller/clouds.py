@@ -5,13 +5,18 @@ The Secret is read with ``get`` only (the operator's RBAC allows nothing more on
 an Instance stuck on a bad password is retried as soon as its Secret changes. Clouds are shared by
 credentials (one token and one rate limit for every Instance using the same ones); watchers are
 shared by *project scope*, so two teams' Secrets for the same project do not poll it twice.
+
+A ``cacert`` key beside ``clouds.yaml`` (as openstack-resource-controller reads it) is the cloud's
+CA bundle, written to a private directory (see ``openstack.ca_bundle``).
 """
 
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from instance_operator.api.models import CloudCredentialsRef
@@ -19,8 +24,10 @@ from instance_operator.controller.errors import UserError
 from instance_operator.controller.kube import Kube, SecretData
 from instance_operator.controller.reasons import Reason
 from instance_operator.controller.registry import SecretKey
+from instance_operator.openstack.ca_bundle import CA_KEY, with_ca_bundle
 from instance_operator.openstack.cloud import Cloud, CloudPool
 from instance_operator.openstack.config import CloudConfig, load_clouds_yaml
+from instance_operator.openstack.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +83,8 @@ class Access:
     #: ``<keystone host>/<region>/<project ID>``: the watcher key, also a metrics label.
     scope: str
     cloud_name: str
+    #: Certificates are not verified (clouds.yaml ``insecure: true`` or ``verify: false``).
+    insecure: bool = False
 
 
 class CloudAccess:
@@ -85,6 +94,7 @@ class CloudAccess:
         self._lock = threading.Lock()
         self._configs: dict[tuple[SecretKey, str, str], CloudConfig] = {}
         self._scopes: dict[str, str] = {}
+        self._ca_dir: Path | None = None
 
     def open(self, namespace: str, ref: CloudCredentialsRef) -> Access:
         """Raises :class:`UserError` for a missing Secret, key or cloud, or a broken clouds.yaml."""
@@ -103,26 +113,46 @@ class CloudAccess:
             raise UserError(
                 Reason.SECRET_KEY_MISSING, f"{where} has no key {CLOUDS_KEY!r} (its keys: {keys})."
             )
-        config = self._config(key, secret.resource_version, ref.cloud_name, data, where)
+        config = self._config(key, secret, ref.cloud_name, where)
         cloud = self._pool.get(config)
-        return Access(cloud=cloud, scope=self._scope(config, cloud), cloud_name=ref.cloud_name)
+        return Access(
+            cloud=cloud,
+            scope=self._scope(config, cloud),
+            cloud_name=ref.cloud_name,
+            insecure=not config.tls.verify,
+        )
 
     def _config(
-        self, key: SecretKey, version: str, cloud_name: str, data: bytes, where: str
+        self, key: SecretKey, secret: SecretData, cloud_name: str, where: str
     ) -> CloudConfig:
-        cache_key = (key, version, cloud_name)
+        cache_key = (key, secret.resource_version, cloud_name)
         with self._lock:
             config = self._configs.get(cache_key)
         if config is None:
             try:
-                config = load_clouds_yaml(data, cloud_name)
+                config = load_clouds_yaml(secret.data[CLOUDS_KEY], cloud_name)
             except Exception as exc:
                 raise UserError(
                     Reason.INVALID_CLOUDS_YAML, f"{where}, {CLOUDS_KEY}: {exc}"
                 ) from None
+            bundle = secret.data.get(CA_KEY)
+            if bundle is not None:
+                config = self._with_ca(config, bundle, where)
+            for warning in config.warnings:  # once per Secret version, not once per pass
+                log.warning("%s, %s: %s", where, CLOUDS_KEY, warning)
             with self._lock:
                 self._configs[cache_key] = config
         return config
+
+    def _with_ca(self, config: CloudConfig, bundle: bytes, where: str) -> CloudConfig:
+        """``config`` verifying against the Secret's CA bundle, written where requests reads it."""
+        with self._lock:
+            if self._ca_dir is None:
+                self._ca_dir = Path(tempfile.mkdtemp(prefix="instance-operator-ca-"))
+            try:
+                return with_ca_bundle(config, bundle, self._ca_dir)
+            except ConfigError as exc:
+                raise UserError(Reason.INVALID_CLOUDS_YAML, f"{where}: {exc}") from None
 
     def _scope(self, config: CloudConfig, cloud: Cloud) -> str:
         """Servers are the project's, whoever asks: the scope is where, not who. Learning the

@@ -37,6 +37,8 @@ class Health:
     #: Work in flight (a build, a resize, an action), or None when the server is settled.
     activity: Reason | None = None
     problem: Problem | None = None
+    #: Sentences added to Ready's message whatever its state, e.g. that TLS is not verified.
+    notes: tuple[str, ...] = ()
 
 
 _PHASE_REASONS = {
@@ -91,6 +93,15 @@ def _progressing(health: Health) -> tuple[bool, Reason, str]:
         return True, problem.reason, problem.message
     if health.activity is not None:
         return True, health.activity, f"{health.activity.value}."
+    if health.phase is Phase.PENDING and problem is not None:
+        return (
+            False,
+            problem.reason,
+            f"No server yet: it is created once the problem in Degraded ({problem.reason.value})"
+            " is fixed.",
+        )
+    if health.phase is Phase.PENDING:
+        return False, Reason.CREATING, "No server yet: waiting for the next pass to create it."
     return False, Reason.RECONCILED, "Nothing to do: the server matches the spec."
 
 
@@ -109,7 +120,8 @@ def compute(
 ) -> list[dict[str, Any]]:
     """The full ``status.conditions`` list, in a fixed order."""
     before = {c.get("type"): c for c in previous}
-    ready = _ready(health)
+    ready_flag, ready_reason, ready_message = _ready(health)
+    ready = (ready_flag, ready_reason, " ".join((ready_message, *health.notes)))
     progressing = _progressing(health)
     degraded = _degraded(health)
     wanted = [

@@ -4,20 +4,37 @@ Every knob a platform team may need to turn for its cloud (poll cadence, the Ope
 retry pacing) is a field here, with a default that suits a small cloud. The command-line flags
 are made from the fields (``poll_interval`` is ``--poll-interval``, its description the help), so a
 setting is declared once; the Helm chart passes them as flags.
+
+Each setting can also come from the environment (``INSTANCE_OPERATOR_POLL_INTERVAL``), as
+twelve-factor deployments expect; a flag wins over the variable, the variable over the default.
+pydantic-settings reads and validates the variables with the same field rules as the flags, so
+there is one parser, not two. Only variables named after a field are read, but Kubernetes' service
+links can still collide: a Service named ``instance-operator-metrics`` injects
+``INSTANCE_OPERATOR_METRICS_PORT=tcp://...``. The chart turns service links off and passes every
+setting as a flag, which wins over a variable.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "INSTANCE_OPERATOR_"
 
 
-class OperatorConfig(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class InvalidSetting(ValueError):
+    """A setting's value is refused; the message names the flag or variable, never a traceback."""
 
-    namespaces: tuple[str, ...] = Field((), description="namespaces to watch; none: all")
+
+class OperatorConfig(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="forbid", env_prefix=ENV_PREFIX)
+
+    namespaces: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="namespaces to watch; none: all"
+    )
     standalone: bool = Field(False, description="no peering: assume this is the only replica")
     peering_name: str = Field("instance-operator", description="the kopf peering object's name")
     peering_lifetime: int = Field(
@@ -81,6 +98,14 @@ class OperatorConfig(BaseModel):
         "text", description="log format: json for log collectors"
     )
 
+    @field_validator("namespaces", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        """``INSTANCE_OPERATOR_NAMESPACES=team-a,team-b``, as the flag's repetitions."""
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
     @model_validator(mode="after")
     def _binding_needs_namespaces(self) -> OperatorConfig:
         if self.role_binding and not self.namespaces:
@@ -96,6 +121,10 @@ def flag(field: str) -> str:
     return "--" + field.replace("_", "-")
 
 
+def env_var(field: str) -> str:
+    return ENV_PREFIX + field.upper()
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     scope = parser.add_mutually_exclusive_group()
     scope.add_argument(
@@ -103,9 +132,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-n",
         action="append",
         dest="namespaces",
-        default=[],
+        default=argparse.SUPPRESS,
         metavar="NS",
-        help="watch this namespace (repeatable); default: all namespaces",
+        help=f"watch this namespace (repeatable; env {env_var('namespaces')}, comma-separated); "
+        "default: all namespaces",
     )
     scope.add_argument(
         "--all-namespaces", "-A", action="store_true", help="watch all namespaces (the default)"
@@ -114,10 +144,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         if name == "namespaces":
             continue
         kind: Any = field.annotation
+        # Unset flags stay out of the namespace, so the environment can supply them.
         options: dict[str, Any] = {
             "dest": name,
-            "help": field.description,
-            "default": field.default,
+            "help": f"{field.description} (default: {field.default}; env {env_var(name)})",
+            "default": argparse.SUPPRESS,
         }
         if kind is bool:
             options["action"] = "store_true"
@@ -130,5 +161,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def from_arguments(args: argparse.Namespace) -> OperatorConfig:
-    values = {name: getattr(args, name) for name in OperatorConfig.model_fields}
-    return OperatorConfig(**{**values, "namespaces": tuple(args.namespaces)})
+    """The flags given, then ``INSTANCE_OPERATOR_*``, then the defaults. ``InvalidSetting`` names
+    the flag (or variable) of the first refused value and what it must be."""
+    given = {name: getattr(args, name) for name in OperatorConfig.model_fields if name in args}
+    if "namespaces" in given:
+        given["namespaces"] = tuple(given["namespaces"])
+    elif getattr(args, "all_namespaces", False):
+        given["namespaces"] = ()
+    try:
+        return OperatorConfig(**given)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        name = str(error["loc"][0]) if error["loc"] else ""
+        source = flag(name) if name in given else env_var(name)
+        message = error["msg"][0].lower() + error["msg"][1:]
+        raise InvalidSetting(f"{source}: {message}") from None

@@ -31,6 +31,8 @@ class Pass:
     #: A call that changes the server was made in this pass; the next one waits for a fresh look.
     called: bool = False
     events: list[tuple[EventKind, Reason, str]] = field(default_factory=list)
+    #: Sentences the Ready condition's message ends with whatever its state (an unsafe setting).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ref(self) -> InstanceRef:

@@ -74,13 +74,20 @@ class Finalizer:
                 exc, cloud=str(view.spec.get("cloudCredentialsRef", {}).get("cloudName", "?"))
             )
             if policy is DeletionPolicy.ORPHAN:
-                message = f"Released without cleaning up the server: {problem.message}"
+                recorded = self._writer.current(view)
+                server = f"server {recorded.get('serverName') or '?'} ({recorded.get('serverID')})"
+                # The Instance is gone after this: no retry to promise, only where the server is.
+                message = (
+                    f"Released without cleaning up {server}: the cloud could not be used"
+                    f" ({problem.reason.value}), so the server may still carry the operator's tag"
+                    " and metadata; remove them in OpenStack if they matter."
+                )
                 self._recorder.warning(view.ref, Reason.ORPHANED, message)
                 return Outcome(done=True)
             message = _stuck_message(view, problem.reason, problem.message)
             self._recorder.warning(view.ref, problem.reason, message)
             self._show(view, Problem(problem.reason, message, problem.transient))
-            return Outcome(done=False, message=message, failed=True)
+            return Outcome(done=False, message=f"{problem.reason.value}: {message}", failed=True)
 
     def _finalize(self, view: InstanceView, policy: DeletionPolicy) -> Outcome:
         recorded = self._writer.current(view)

@@ -97,6 +97,6 @@ def build_operator(config: OperatorConfig, api: k8s.ApiClient) -> Operator:
         config, api, identity=identity, priority=priority, metrics=metrics
     )
     if metrics is not None:
-        metrics.watch_state(controller.phases, controller.watcher_lags)
+        metrics.watch_state(controller.phases, controller.watcher_lags, controller.queue.stats)
         metrics.serve(config.metrics_port)
     return Operator(config, controller, api, identity, priority)

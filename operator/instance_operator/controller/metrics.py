@@ -3,20 +3,36 @@
 Every label value is bounded: handler and result names, OpenStack service, method, *path template*
 and status code, action kinds, phases, and credential scopes (a handful per cluster). Server IDs
 and Instance names never become labels; they belong in logs and Events.
+
+The registry is our own (tests build many exporters in one process), so the collectors the default
+registry would bring are added to it by hand: ``process_*``, ``python_info`` and ``python_gc_*``,
+which every Prometheus dashboard for a Python service expects.
 """
 
 from __future__ import annotations
 
+import platform
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    GCCollector,
+    Histogram,
+    Info,
+    PlatformCollector,
+    ProcessCollector,
+    start_http_server,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from instance_operator import __version__
 from instance_operator.api.models import ActionResult, Phase
 from instance_operator.api.names import Action
 from instance_operator.controller.watcher import PollStats
+from instance_operator.controller.workqueue import QueueStats
 from instance_operator.openstack.metrics import RequestSample
 
 #: Buckets for OpenStack calls and reconciles: from a fast GET to a slow create under load.
@@ -29,6 +45,14 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         r = self.registry
+        ProcessCollector(registry=r)
+        PlatformCollector(registry=r)
+        GCCollector(registry=r)
+        Info(
+            "instance_operator_build",
+            "The running operator's version and Python version; always 1.",
+            registry=r,
+        ).info({"version": __version__, "python": platform.python_version()})
         self.reconciles = Counter(
             "instance_operator_reconciles",
             "Reconcile passes by handler and result.",
@@ -121,9 +145,11 @@ class Metrics:
         self,
         phases: Callable[[], Iterable[str | None]],
         lags: Callable[[], Iterable[tuple[str, float]]],
+        queue: Callable[[], QueueStats],
     ) -> None:
-        """Expose gauges computed when scraped: Instances by phase and each watcher's lag."""
-        self.registry.register(_StateCollector(phases, lags))
+        """Expose gauges computed when scraped: Instances by phase, each watcher's lag and the
+        work queue's backlog."""
+        self.registry.register(_StateCollector(phases, lags, queue))
 
     def serve(self, port: int) -> None:
         start_http_server(port, registry=self.registry)
@@ -134,9 +160,11 @@ class _StateCollector(Collector):
         self,
         phases: Callable[[], Iterable[str | None]],
         lags: Callable[[], Iterable[tuple[str, float]]],
+        queue: Callable[[], QueueStats],
     ) -> None:
         self._phases = phases
         self._lags = lags
+        self._queue = queue
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         counts = Tally(phase or "Unknown" for phase in self._phases())
@@ -154,3 +182,14 @@ class _StateCollector(Collector):
         for scope, seconds in self._lags():
             lag.add_metric([scope], seconds)
         yield lag
+        stats = self._queue()
+        yield GaugeMetricFamily(
+            "instance_operator_workqueue_depth",
+            "Instances waiting for a reconcile worker.",
+            value=stats.depth,
+        )
+        yield GaugeMetricFamily(
+            "instance_operator_workqueue_oldest_item_age_seconds",
+            "Seconds the longest-waiting Instance has waited for a reconcile worker; 0 if none.",
+            value=stats.oldest_seconds,
+        )

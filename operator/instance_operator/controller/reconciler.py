@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -57,9 +58,18 @@ log = logging.getLogger(__name__)
 
 #: How long a pass waits for its scope's first full listing before reading servers one by one.
 SYNC_WAIT = 20.0
+#: Ready's message ends with this while the cloud's certificates are not verified.
+INSECURE_NOTE = (
+    "Warning: cloud {cloud} is used without TLS certificate verification (insecure: true or "
+    "verify: false); put its CA bundle in the Secret's cacert key instead."
+)
 #: How long the watcher polls fast after the operator changed a server: until it has seen the
 #: change begin. From then on the server's own transition (BUILD, a task) keeps it polling fast.
 HURRY = 10.0
+#: Nova shows VERIFY_RESIZE until a confirm is done, which can take a while (the source host cleans
+#: up): a server confirmed less than this ago is waited for, not confirmed again (a second confirm
+#: is refused, 400 while the first runs and 409 once it is done).
+CONFIRM_PATIENCE = 300.0
 
 _ACTIVITIES = {
     Phase.BUILDING: Reason.BUILDING,
@@ -186,6 +196,9 @@ class Reconciler:
         self._clock = clock
         self._now = now
         self._mutated: dict[str, float] = {}
+        #: Server ID -> when its resize was confirmed, while Nova may still show VERIFY_RESIZE.
+        self._confirmed: dict[str, float] = {}
+        self._confirmed_lock = threading.Lock()
         self._failures: dict[str, int] = {}
         self._resolvers: dict[int, Resolver] = {}
         self._lookups: dict[str, TagLookup] = {}
@@ -277,7 +290,9 @@ class Reconciler:
         if p.status.get("serverID") and CREDENTIALS_FIELD in self._check_immutable(p):
             # Under other credentials the server may seem gone: never call it Lost, never act.
             return
-        _, watcher, actuator = self.open(p.view, spec.cloud_credentials_ref)
+        access, watcher, actuator = self.open(p.view, spec.cloud_credentials_ref)
+        if access.insecure:
+            p.notes.append(INSECURE_NOTE.format(cloud=access.cloud_name))
         watcher.wait_synced(SYNC_WAIT)
         server = self.locate(p, watcher, actuator)
         if server is not None:
@@ -429,8 +444,16 @@ class Reconciler:
         current = (
             server.flavor_id == wanted.id if server.flavor_id else server.flavor_name == wanted.name
         )
-        if server.status == "VERIFY_RESIZE":
+        if self._confirming(server):
+            p.activity = Reason.RESIZING  # Nova is still confirming
+        elif server.status == "VERIFY_RESIZE":
             actuator.confirm_resize(server.id)
+            with self._confirmed_lock:
+                now = self._clock()
+                self._confirmed = {  # servers deleted meanwhile leave no entry behind for long
+                    sid: at for sid, at in self._confirmed.items() if now - at < CONFIRM_PATIENCE
+                }
+                self._confirmed[server.id] = now
             self._called(p, watcher, Reason.RESIZING)
             if current:
                 p.event("Normal", Reason.RESIZED, f"Resized the server to flavor {wanted.name}.")
@@ -445,6 +468,15 @@ class Reconciler:
             p.event("Normal", Reason.RESIZING, f"Resizing the server to flavor {wanted.name}.")
         elif not current:
             p.activity = Reason.RESIZING
+
+    def _confirming(self, server: Observed) -> bool:
+        """Whether a confirm of this server's resize went out lately and Nova still shows it."""
+        with self._confirmed_lock:
+            if server.status != "VERIFY_RESIZE":
+                self._confirmed.pop(server.id, None)
+                return False
+            confirmed = self._confirmed.get(server.id)
+        return confirmed is not None and self._clock() - confirmed < CONFIRM_PATIENCE
 
     def _enforce_power(
         self,
@@ -542,7 +574,13 @@ class Reconciler:
         p.status["phase"] = phase.value
         p.status["observedGeneration"] = p.view.generation
         applied = p.activity is None and p.problem is None
-        health = Health(phase=phase, spec_applied=applied, activity=p.activity, problem=p.problem)
+        health = Health(
+            phase=phase,
+            spec_applied=applied,
+            activity=p.activity,
+            problem=p.problem,
+            notes=tuple(p.notes),
+        )
         previous = p.status.get("conditions") or []
         p.status["conditions"] = conditions.compute(health, p.view.generation, previous, p.now)
         return p.status

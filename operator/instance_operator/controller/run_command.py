@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -19,18 +20,22 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         ),
     )
     add_arguments(parser)
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, usage_error=parser.error)
 
 
 def run(args: argparse.Namespace) -> int:
     from kubernetes import client as k8s
     from kubernetes import config as k8s_config
 
-    from instance_operator.controller.config import from_arguments
+    from instance_operator.controller.config import InvalidSetting, from_arguments
     from instance_operator.controller.logsetup import configure
     from instance_operator.controller.main import build_operator
 
-    config = from_arguments(args)
+    usage_error: Callable[[str], NoReturn] = args.usage_error
+    try:
+        config = from_arguments(args)
+    except InvalidSetting as exc:
+        usage_error(str(exc))  # exits 2 after the usage line, as a flag of the wrong type does
     configure(config.log_level, config.log_format)
     if os.environ.get("KUBERNETES_SERVICE_HOST"):
         k8s_config.load_incluster_config()  # type: ignore[no-untyped-call]

@@ -21,6 +21,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -31,6 +32,16 @@ log = logging.getLogger(__name__)
 Requeue = float | None
 
 
+@dataclass(frozen=True)
+class QueueStats:
+    """What a scrape shows: a backlog that grows, or an old key, means workers cannot keep up."""
+
+    #: Keys waiting for a worker (not those being processed, nor those scheduled for later).
+    depth: int
+    #: Seconds the longest-waiting key has waited for a worker; 0 when none waits.
+    oldest_seconds: float
+
+
 class WorkQueue(Generic[K]):
     def __init__(
         self, process: Callable[[K], Requeue], *, workers: int, name: str = "reconcile"
@@ -39,6 +50,8 @@ class WorkQueue(Generic[K]):
         self._lock = threading.Condition()
         self._ready: deque[K] = deque()
         self._queued: set[K] = set()
+        #: ``time.monotonic()`` at which each waiting key joined ``_ready``.
+        self._since: dict[K, float] = {}
         self._processing: set[K] = set()
         self._dirty: set[K] = set()
         self._delayed: list[tuple[float, int, K]] = []
@@ -101,12 +114,20 @@ class WorkQueue(Generic[K]):
         with self._lock:
             return len(self._ready) + len(self._processing)
 
+    def stats(self) -> QueueStats:
+        with self._lock:
+            oldest = self._since[self._ready[0]] if self._ready else None
+            depth = len(self._ready)
+        age = time.monotonic() - oldest if oldest is not None else 0.0
+        return QueueStats(depth=depth, oldest_seconds=age)
+
     def _enqueue(self, key: K) -> None:
         self._due.pop(key, None)  # an immediate run supersedes a scheduled one
         if key in self._processing:
             self._dirty.add(key)
         elif key not in self._queued:
             self._queued.add(key)
+            self._since[key] = time.monotonic()
             self._ready.append(key)
             self._lock.notify_all()
 
@@ -129,6 +150,7 @@ class WorkQueue(Generic[K]):
                 if self._stopping:
                     return
                 key = self._ready.popleft()
+                self._since.pop(key, None)
                 self._queued.discard(key)
                 self._processing.add(key)
                 waiters = self._waiters.pop(key, [])

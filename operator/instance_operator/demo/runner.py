@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from instance_operator.demo.failure import describe
 from instance_operator.demo.steps import Step, World, steps
 from instance_operator.demo.table import Row, Screen, render, row_of
 from instance_operator.sandbox import Box, ChildFailed, OperatorFlags, Sandbox, example_cloud
@@ -100,7 +101,7 @@ def run_demo(out: TextIO, kubeconfig: str | None) -> int:
         out.write("\ninterrupted: everything the demo started has been stopped\n")
         return 130
     except Exception as error:  # whatever it is, the user learns where it happened
-        return _failed(out, screen, f"{stage.now}: {type(error).__name__}: {error}", workdir)
+        return _failed(out, screen, f"{stage.now}: {describe(error)}", workdir)
     shutil.rmtree(workdir, ignore_errors=True)
     out.write("Done: nothing is left running.\n")
     return 0

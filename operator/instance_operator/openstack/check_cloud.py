@@ -1,7 +1,9 @@
 """``instance-operator check-cloud``: can the operator work with this cloud, and if not, why?
 
 Authenticates, prints the catalog's services, the negotiated compute microversion and the
-counts of flavors, images and networks. On failure it prints a one-line diagnosis naming what
+flavors, images and networks by name and ID (what an Instance's spec names). With ``--secret``
+it reads the credentials Secret an Instance would use (with the user's kubeconfig), ``cacert``
+key included, so what the operator will see is checked before an Instance is created. On failure it prints a one-line diagnosis naming what
 to fix and exits 1. Heavy imports happen inside ``run`` so the CLI starts fast.
 """
 
@@ -37,7 +39,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ),
     )
     parser.add_argument("--cloud", help="cloud name in clouds.yaml (default: $OS_CLOUD)")
-    parser.add_argument(
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--secret",
+        metavar="NAMESPACE/NAME",
+        help="read clouds.yaml (and a cacert key) from this Secret with your kubeconfig, as an"
+        " Instance's cloudCredentialsRef would; --cloud is then its cloudName",
+    )
+    source.add_argument(
         "--clouds-file",
         type=Path,
         help="clouds.yaml to read (default: $OS_CLIENT_CONFIG_FILE, ./clouds.yaml, "
@@ -51,7 +60,12 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     from instance_operator.openstack.errors import OpenStackError
 
     try:
-        config = _load(args.cloud, args.clouds_file, os.environ)
+        if getattr(args, "secret", None):
+            config = _load_secret(args.secret, args.cloud or os.environ.get("OS_CLOUD"))
+        else:
+            config = _load(args.cloud, args.clouds_file, os.environ)
+        for warning in config.warnings:
+            print(f"check-cloud: warning: {warning}", file=err)
         cloud = connect(config)
         try:
             _report(cloud, out)
@@ -84,6 +98,50 @@ def _load(name: str | None, clouds_file: Path | None, environ: Mapping[str, str]
     raise ConfigError("no cloud given: use --cloud/--clouds-file, OS_CLOUD, or OS_* variables")
 
 
+def _load_secret(ref: str, name: str | None) -> CloudConfig:
+    """The cloud ``name`` of the credentials Secret ``NAMESPACE/NAME``; ``ConfigError`` (one
+    line) for a bad reference, a Secret that cannot be read, or a missing key."""
+    import base64
+    import tempfile
+
+    from kubernetes import client as k8s
+    from kubernetes import config as k8s_config
+    from kubernetes.client.exceptions import ApiException
+    from kubernetes.config.config_exception import ConfigException
+
+    from instance_operator.openstack.ca_bundle import CA_KEY, with_ca_bundle
+    from instance_operator.openstack.config import load_clouds_yaml
+    from instance_operator.openstack.errors import ConfigError
+
+    namespace, _, secret_name = ref.partition("/")
+    if not namespace or not secret_name:
+        raise ConfigError(f"--secret {ref!r}: expected NAMESPACE/NAME")
+    if not name:
+        raise ConfigError(f"which cloud of Secret {ref}? give --cloud (the Instance's cloudName)")
+    try:
+        configuration = k8s.Configuration()
+        # KUBECONFIG as it is now (the client reads it only once, at import), like kubectl.
+        k8s_config.load_kube_config(  # type: ignore[no-untyped-call]
+            config_file=os.environ.get("KUBECONFIG"), client_configuration=configuration
+        )
+        with k8s.ApiClient(configuration) as api:
+            secret = k8s.CoreV1Api(api).read_namespaced_secret(secret_name, namespace)
+    except ConfigException as exc:
+        raise ConfigError(f"no usable kubeconfig to read Secret {ref}: {exc}") from None
+    except ApiException as exc:
+        raise ConfigError(
+            f"cannot read Secret {ref}: the API answered {exc.status} {exc.reason}"
+        ) from None
+    data = {key: base64.b64decode(value) for key, value in (secret.data or {}).items()}
+    if "clouds.yaml" not in data:
+        keys = ", ".join(sorted(data)) or "none"
+        raise ConfigError(f"Secret {ref} has no key 'clouds.yaml' (its keys: {keys})")
+    config = load_clouds_yaml(data["clouds.yaml"], name)
+    if CA_KEY in data:
+        config = with_ca_bundle(config, data[CA_KEY], Path(tempfile.mkdtemp(prefix="check-cloud-")))
+    return config
+
+
 def _report(cloud: Cloud, out: TextIO) -> None:
     from instance_operator.openstack.clients import COMPUTE_CEILING, COMPUTE_FLOOR
     from instance_operator.openstack.compute import flavors
@@ -108,12 +166,16 @@ def _report(cloud: Cloud, out: TextIO) -> None:
         f"(client supports {COMPUTE_FLOOR} to {COMPUTE_CEILING})",
         file=out,
     )
-    counts = {
-        "flavors": sum(1 for _ in flavors.list_flavors(compute)),
-        "images": sum(1 for _ in images.list_images(cloud.image)),
-        "networks": sum(1 for _ in networks.list_networks(cloud.network)),
+    offered = {
+        "flavors": [(f.name, f.id) for f in flavors.list_flavors(compute)],
+        "images": [(i.name or "", i.id) for i in images.list_images(cloud.image)],
+        "networks": [(n.name, n.id) for n in networks.list_networks(cloud.network)],
     }
-    print("  ".join(f"{k}: {v}" for k, v in counts.items()), file=out)
+    for kind, items in offered.items():
+        print(f"{kind} ({len(items)}):", file=out)
+        width = max((len(name) for name, _ in items), default=0)
+        for name, ident in sorted(items):
+            print(f"  {name:<{width}}  {ident}", file=out)
 
 
 def diagnose(exc: Exception) -> str:

@@ -4,6 +4,11 @@ The operator gets clouds.yaml from users, so every mistake must come back as a `
 naming the field (``clouds.prod.auth.project_domain_name``, or ``OS_PROJECT_DOMAIN_NAME`` for the
 environment) and never the value: the file holds passwords, tokens and application credential
 secrets, which stay in ``SecretStr`` and appear in no message, ``repr`` or log.
+
+Users bring clouds.yaml files written for openstacksdk, so its spellings mean here what they mean
+there (``insecure``, ``endpoint_type: publicURL``, ``regions``, ``auth.domain_name``, ``v3token``),
+what it supports and we do not is refused by name (``profile``, ``system_scope``, OIDC), and a key
+we do not use is never dropped silently: it lands in ``CloudConfig.warnings``, for the log.
 """
 
 from __future__ import annotations
@@ -29,6 +34,20 @@ class AuthType(StrEnum):
     V3PASSWORD = "v3password"
     APPLICATION_CREDENTIAL = "v3applicationcredential"
     TOKEN = "token"  # noqa: S105 - the auth type's name, not a token
+    V3TOKEN = "v3token"  # keystoneauth's v3-only name for ``token``
+
+
+#: keystoneauth's OpenID Connect plugins: they need a browser or an IdP round trip the operator
+#: cannot do unattended.
+OIDC_AUTH_TYPES = frozenset(
+    {
+        "v3oidcpassword",
+        "v3oidcclientcredentials",
+        "v3oidcauthcode",
+        "v3oidcaccesstoken",
+        "v3oidcdeviceauthz",
+    }
+)
 
 
 class Interface(StrEnum):
@@ -88,6 +107,7 @@ _AUTH_MODELS: dict[AuthType, type[_Auth]] = {
     AuthType.V3PASSWORD: PasswordAuth,
     AuthType.APPLICATION_CREDENTIAL: ApplicationCredentialAuth,
     AuthType.TOKEN: TokenAuth,
+    AuthType.V3TOKEN: TokenAuth,
 }
 
 
@@ -126,9 +146,9 @@ class TLSConfig(BaseModel):
 
 
 class _CloudFields(BaseModel):
-    """The non-auth keys of a cloud entry that this client uses; the others are ignored."""
+    """The non-auth keys of a cloud entry that this client uses (after ``_normalise``)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     auth_type: AuthType = AuthType.PASSWORD
     region_name: str | None = None
@@ -156,6 +176,9 @@ class CloudConfig(BaseModel):
     tls: TLSConfig = TLSConfig()
     #: Highest compute microversion to use (clouds.yaml ``compute_api_version``); ``None`` = newest.
     compute_api_version: Microversion | None = None
+    #: What the user should hear about but that does not stop the cloud from working (keys this
+    #: client does not use, certificate verification turned off). Never holds a value.
+    warnings: tuple[str, ...] = ()
 
     def scope_key(self) -> str:
         """A digest of everything that identifies this credential scope, secrets included.
@@ -168,6 +191,7 @@ class CloudConfig(BaseModel):
             k: v.get_secret_value() if isinstance(v, SecretStr) else v for k, v in self.auth
         }
         data.pop("name")
+        data.pop("warnings")
         canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -208,6 +232,7 @@ ENVIRONMENT: dict[str, tuple[str, ...]] = {
     "OS_AUTH_TYPE": ("auth_type",),
     "OS_REGION_NAME": ("region_name",),
     "OS_INTERFACE": ("interface",),
+    "OS_ENDPOINT_TYPE": ("endpoint_type",),
     "OS_CACERT": ("cacert",),
     "OS_CERT": ("cert",),
     "OS_KEY": ("key",),
@@ -229,6 +254,9 @@ ENVIRONMENT: dict[str, tuple[str, ...]] = {
             "application_credential_name",
             "application_credential_secret",
             "token",
+            "domain_name",
+            "domain_id",
+            "system_scope",
         )
     },
 }
@@ -249,11 +277,16 @@ def load_environment(environ: Mapping[str, str]) -> CloudConfig:
     return _build("envvars", entry, lambda loc: names.get(tuple(loc), "OS_" + loc[-1].upper()))
 
 
+#: Keys of a cloud entry that ``_CloudFields`` takes as they are.
+_USED_KEYS = frozenset(_CloudFields.model_fields) | {"auth"}
+#: Legacy ``endpoint_type`` values (python-*client, Keystone v2 catalogs) and what they mean.
+_LEGACY_INTERFACES = {"publicURL": "public", "internalURL": "internal", "adminURL": "admin"}
+
+
 def _build(name: str, entry: Mapping[str, Any], label: Callable[[list[str]], str]) -> CloudConfig:
+    entry, warnings = _normalise(entry, label)
+    raw_auth = entry.pop("auth")
     fields = _validate(_CloudFields, entry, [], label)
-    raw_auth = entry.get("auth")
-    if not isinstance(raw_auth, Mapping):
-        raise ConfigError(f"{label(['auth'])}: required (a mapping)")
     auth = _validate(
         _AUTH_MODELS[fields.auth_type],
         raw_auth,
@@ -265,6 +298,11 @@ def _build(name: str, entry: Mapping[str, Any], label: Callable[[list[str]], str
     pinned = _pinned_version(fields.compute_api_version, label(["compute_api_version"]))
     tls = TLSConfig(verify=fields.verify, cacert=fields.cacert, cert=fields.cert, key=fields.key)
     tls.check_files(lambda field: label([field]))
+    if not tls.verify:
+        warnings.append(
+            f"{label(['verify'])}: TLS certificates are not verified (insecure): anyone on the path"
+            " can read the credentials; give the cloud's CA bundle (cacert) instead"
+        )
     return CloudConfig(
         name=name,
         auth_type=fields.auth_type,
@@ -273,7 +311,118 @@ def _build(name: str, entry: Mapping[str, Any], label: Callable[[list[str]], str
         interface=fields.interface,
         tls=tls,
         compute_api_version=pinned,
+        warnings=tuple(warnings),
     )
+
+
+def _normalise(
+    entry: Mapping[str, Any], label: Callable[[list[str]], str]
+) -> tuple[dict[str, Any], list[str]]:
+    """openstacksdk's spellings turned into ours, its features we lack refused by name, and a
+    warning naming the keys we do not use. Returns the entry for ``_CloudFields`` and the
+    warnings."""
+    entry = dict(entry)
+    auth_type = str(entry.get("auth_type", AuthType.PASSWORD.value))
+    _refuse_unsupported(entry, auth_type, label)
+    raw_auth = entry.get("auth")
+    if not isinstance(raw_auth, Mapping):
+        raise ConfigError(f"{label(['auth'])}: required (a mapping)")
+    entry["auth"] = _normalise_auth(raw_auth, auth_type, label)
+    if "insecure" in entry:
+        insecure = entry.pop("insecure")
+        if not isinstance(insecure, bool):
+            raise ConfigError(f"{label(['insecure'])}: expected true or false")
+        if "verify" in entry and entry["verify"] is insecure:
+            raise ConfigError(f"{label(['insecure'])}: contradicts verify; keep one of the two")
+        entry["verify"] = not insecure
+    interfaces = {key: entry.pop(key) for key in ("interface", "endpoint_type") if key in entry}
+    wanted = {_LEGACY_INTERFACES.get(str(v), v) for v in interfaces.values()}
+    if len(wanted) > 1:
+        raise ConfigError(f"{label(['endpoint_type'])}: contradicts interface; keep one of the two")
+    if wanted:
+        entry["interface"] = wanted.pop()
+    if str(entry.pop("identity_api_version", "3")) not in {"3", "3.0"}:
+        raise ConfigError(f"{label(['identity_api_version'])}: only 3 is supported (Keystone v3)")
+    if "regions" in entry:
+        entry["region_name"] = _region(entry.pop("regions"), entry.get("region_name"), label)
+    unused = sorted(str(key) for key in entry if key not in _USED_KEYS)
+    for key in unused:
+        entry.pop(key)
+    warnings = []
+    if unused:
+        names = ", ".join(label([key]) for key in unused)
+        warnings.append(f"ignored, not used by this operator: {names}")
+    return entry, warnings
+
+
+def _refuse_unsupported(
+    entry: Mapping[str, Any], auth_type: str, label: Callable[[list[str]], str]
+) -> None:
+    """openstacksdk features this client lacks: a ``ConfigError`` naming the key and the way out."""
+    for refused, why in (
+        (
+            "profile",
+            "vendor profiles are not bundled; copy the profile's auth_url, region_name "
+            "and interface into the cloud entry",
+        ),
+        ("system_scope", "system-scoped tokens own no servers; scope the credentials to a project"),
+    ):
+        if refused in entry:
+            raise ConfigError(f"{label([refused])}: not supported: {why}")
+    if auth_type in OIDC_AUTH_TYPES:
+        raise ConfigError(
+            f"{label(['auth_type'])}: {auth_type} (OpenID Connect) is not supported: it needs an "
+            "identity provider round trip the operator cannot make unattended; create an "
+            "application credential and use auth_type v3applicationcredential"
+        )
+
+
+def _normalise_auth(
+    auth: Mapping[str, Any], auth_type: str, label: Callable[[list[str]], str]
+) -> dict[str, Any]:
+    """``domain_name``/``domain_id`` are openstacksdk's shorthand for the user's and the project's
+    domain, where those are not given; ``system_scope`` is refused as at the top level."""
+    auth = dict(auth)
+    if "system_scope" in auth:
+        raise ConfigError(
+            f"{label(['auth', 'system_scope'])}: not supported: system-scoped tokens own no "
+            "servers; scope the credentials to a project"
+        )
+    model = next((m for t, m in _AUTH_MODELS.items() if t.value == auth_type), None)
+    for suffix in ("name", "id"):
+        value = auth.pop(f"domain_{suffix}", None)
+        if value is None or model is None:
+            continue
+        for kind in ("user", "project"):
+            field = f"{kind}_domain_{suffix}"
+            if (
+                field in model.model_fields
+                and f"{kind}_domain_id" not in auth
+                and (f"{kind}_domain_name" not in auth)
+            ):
+                auth[field] = value
+    return auth
+
+
+def _region(regions: Any, region_name: Any, label: Callable[[list[str]], str]) -> Any:
+    """openstacksdk's ``regions`` list: names, or mappings with a ``name``. ``region_name``
+    chooses one of them; without it, only a list of one region is unambiguous."""
+    if not isinstance(regions, list) or not regions:
+        raise ConfigError(f"{label(['regions'])}: expected a non-empty list of region names")
+    names = [str(r.get("name")) if isinstance(r, Mapping) else str(r) for r in regions]
+    if region_name is None:
+        if len(names) > 1:
+            raise ConfigError(
+                f"{label(['region_name'])}: required with several regions "
+                f"(one of: {', '.join(names)})"
+            )
+        return names[0]
+    if str(region_name) not in names:
+        raise ConfigError(
+            f"{label(['region_name'])}: {region_name!r} is not in regions "
+            f"(one of: {', '.join(names)})"
+        )
+    return region_name
 
 
 def _pinned_version(value: str | int | float | None, field: str) -> Microversion | None:
