@@ -150,7 +150,7 @@ def test_the_image_runs_the_operator_end_to_end(image: dict[str, Any], box: Box)
         container.remove()
 
 
-def test_the_image_shows_help_runs_as_non_root_and_names_its_sbom(image: dict[str, Any]) -> None:
+def test_the_image_is_the_runtime_only_non_root_with_its_sbom(image: dict[str, Any]) -> None:
     run, ref = image["run"], image["image"]
     helped = _run([*run, "--rm", "--read-only", ref, "--help"], timeout=120)
     assert helped.returncode == 0, helped.stderr
@@ -164,6 +164,28 @@ def test_the_image_shows_help_runs_as_non_root_and_names_its_sbom(image: dict[st
         [run[0], "image", "inspect", "--format", "{{json .Labels}}", ref],
         timeout=60,
     )
+    absent = _run(
+        [
+            *run,
+            "--rm",
+            "--read-only",
+            "--entrypoint",
+            "python",
+            ref,
+            "-c",
+            "import importlib.util as u; print(' '.join(m for m in ("
+            "'instance_operator.simulator', 'instance_operator.kubeapi',"
+            " 'instance_operator.sandbox', 'instance_operator.demo', 'pytest', 'jsonschema',"
+            " 'celpy') if u.find_spec(m)))",
+        ],
+        timeout=120,
+    )
+    assert absent.returncode == 0, absent.stderr
+    assert absent.stdout.strip() == "", f"the runtime image holds {absent.stdout}"
+    demo = _run([*run, "--rm", "--read-only", "--entrypoint", "instance-operator", ref, "demo"])
+    assert demo.returncode == 2
+    assert "make demo" in demo.stderr
+    assert "Traceback" not in demo.stderr
     sbom = Path(image["sbom"])
     assert json.loads(labels.stdout)["io.instance-operator.sbom"] == sbom.name
     document = json.loads((ROOT / sbom).read_text())
