@@ -16,6 +16,7 @@ from instance_operator.sandbox import Box, OperatorFlags, Sandbox, example_cloud
 from instance_operator.simulator.config import Durations
 from tests.chaos.conftest import LOG_LEVEL, SCALE
 from tests.chaos.support import create_all, ready, wait_all_ready, web
+from tests.support.old_crd import install_old_crd
 
 USER_ERROR_RETRY = 10.0
 UUID = "0f0e0d0c-0b0a-4909-8807-060504030201"
@@ -129,6 +130,8 @@ def box(tmp_path: Path) -> Iterator[Box]:
         fast_poll_interval=0.3, user_error_retry=USER_ERROR_RETRY, log_level=LOG_LEVEL
     )
     with Sandbox(simulator=cloud, operator=flags, workdir=tmp_path).running() as running:
+        # What CEL would refuse must reach the operator: the CRD as an older release had it.
+        install_old_crd(running.cluster.api)
         yield running
 
 

@@ -6,17 +6,15 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from kubernetes import client as k8s
 
-from instance_operator.api import names
 from instance_operator.controller.runtime import Controller
 from instance_operator.simulator import Simulator, SimulatorConfig
 from instance_operator.simulator.config import ImageSeed, Quota
 from tests.controller.test_lifecycle import reasons, web
 from tests.support.cluster import CLOUD, SECRET, Cluster, running_cluster, wait_for
+from tests.support.old_crd import install_old_crd
 from tests.support.operator_thread import operator_running
 from tests.support.timings import FAST_CLOUD
 
@@ -108,27 +106,11 @@ def test_unknown_cloud_name(cluster: Cluster, sim: Simulator, operator: Controll
     assert "elsewhere" in degraded["message"]
 
 
-def strip_rules(node: Any) -> None:
-    """Drop every ``x-kubernetes-validations`` below ``node``, in place."""
-    if isinstance(node, dict):
-        node.pop("x-kubernetes-validations", None)
-        for value in node.values():
-            strip_rules(value)
-    elif isinstance(node, list):
-        for value in node:
-            strip_rules(value)
-
-
 @pytest.fixture
 def old_crd(cluster: Cluster) -> Cluster:
     """The Instance CRD as an older release installed it, without the CEL rules that now refuse
     a bad or changed spec at the API server: the operator must still refuse to act on one."""
-    extensions = k8s.ApiextensionsV1Api(cluster.api)
-    crd = cluster.api.sanitize_for_serialization(
-        extensions.read_custom_resource_definition(names.CRD_NAME)
-    )
-    strip_rules(crd["spec"])
-    extensions.replace_custom_resource_definition(names.CRD_NAME, crd)
+    install_old_crd(cluster.api)
     return cluster
 
 
