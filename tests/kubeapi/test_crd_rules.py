@@ -206,6 +206,20 @@ CASES: list[Case] = [
         "Forbidden: must be empty to be structural",
     ),
     (
+        "zero-default-under-junctor",
+        _set("properties.spec", obj(size={"type": "integer", "anyOf": [{"default": 0}]})),
+        f"{SPEC}.properties[size].anyOf[0].default",
+        "Forbidden: must be undefined to be structural",
+    ),
+    (
+        "closed-object-under-junctor",
+        _set(
+            "properties.spec", obj(opts={"type": "object", "not": {"additionalProperties": False}})
+        ),
+        f"{SPEC}.properties[opts].not.additionalProperties",
+        "Forbidden: must be undefined to be structural",
+    ),
+    (
         "description-under-junctor",
         _set("properties.spec", obj(name={"type": "string", "not": {"description": "x"}})),
         f"{SPEC}.properties[name].not.description",
@@ -551,6 +565,13 @@ def test_old_self_is_refused_where_old_and_new_elements_cannot_be_paired(
             f" of the schema within {SPEC}.properties[ports]",
         )
     ]
+
+
+def test_old_self_is_allowed_under_an_atomic_map(extensions: client.ApiextensionsV1Api) -> None:
+    """Atomic maps correlate old and new as granular ones do (the API server's MapIsCorrelatable)."""
+    size = {"type": "integer", "x-kubernetes-validations": [{"rule": "self >= oldSelf"}]}
+    options = {**obj(size=size), "x-kubernetes-map-type": "atomic"}
+    extensions.create_custom_resource_definition(gadget_crd(obj(options=options), name="atomics"))
 
 
 def test_a_rule_over_unbounded_data_exceeds_the_rule_budget(

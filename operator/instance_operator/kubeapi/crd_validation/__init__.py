@@ -34,7 +34,7 @@ openapi (:mod:`.openapi`)
   - ``x-kubernetes-preserve-unknown-fields`` is true or absent.
   - Defaults are forbidden in the root's ``metadata``, ``apiVersion`` and ``kind`` and in maps
     inside resource metadata; embedded resources are forbidden inside resource metadata.
-  - ``oldSelf`` is forbidden in rules under a non-``map`` list or an atomic map.
+  - ``oldSelf`` is forbidden in rules under a non-``map`` list (maps, atomic or granular, correlate).
   - With the status subresource, the root may only use the keywords a status-less root may.
 list and map types (:mod:`.list_types`)
   - ``x-kubernetes-list-type`` only on arrays, one of atomic, set, map; ``set`` items that are

@@ -110,9 +110,7 @@ def _children(
         child = cel.child(additional) if cel else None
         yield validate_openapi(additional, path.child("additionalProperties"), sub, False, child)
     for name, prop in (s.get("properties") or {}).items():
-        sub = context
-        if s.get("x-kubernetes-map-type") == "atomic":
-            sub = sub.forbid_old_self(path)
+        sub = context  # atomic and granular maps both correlate old and new (MapIsCorrelatable)
         if (is_root or s.get("x-kubernetes-embedded-resource")) and name in _META_FIELDS:
             sub = replace(sub, inside_resource_meta=True)
             if is_root:

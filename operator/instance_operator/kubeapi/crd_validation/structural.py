@@ -186,23 +186,33 @@ def _value_validation(
     return causes
 
 
-#: What a schema under a junctor must leave out, with the API server's wording.
+#: What a schema under a junctor must leave out, with the API server's wording, and how the API
+#: server tells it is there: ``set`` (any value but null: a default of 0 or ``additionalProperties:
+#: false`` counts), ``nonempty`` (a non-empty string or list) or ``true`` (a flag set).
 _NESTED_FORBIDDEN = (
-    ("type", "must be empty to be structural"),
-    ("additionalProperties", "must be undefined to be structural"),
-    ("default", "must be undefined to be structural"),
-    ("title", "must be empty to be structural"),
-    ("description", "must be empty to be structural"),
-    ("nullable", "must be false to be structural"),
-    ("externalDocs", "must be undefined to be structural"),
-    ("x-kubernetes-preserve-unknown-fields", "must be false to be structural"),
-    ("x-kubernetes-embedded-resource", "must be false to be structural"),
-    ("x-kubernetes-int-or-string", "must be false to be structural"),
-    ("x-kubernetes-list-map-keys", "must be empty to be structural"),
-    ("x-kubernetes-list-type", "must be undefined to be structural"),
-    ("x-kubernetes-map-type", "must be undefined to be structural"),
-    ("x-kubernetes-validations", "must be empty to be structural"),
+    ("type", "nonempty", "must be empty to be structural"),
+    ("additionalProperties", "set", "must be undefined to be structural"),
+    ("default", "set", "must be undefined to be structural"),
+    ("title", "nonempty", "must be empty to be structural"),
+    ("description", "nonempty", "must be empty to be structural"),
+    ("nullable", "true", "must be false to be structural"),
+    ("externalDocs", "set", "must be undefined to be structural"),
+    ("x-kubernetes-preserve-unknown-fields", "true", "must be false to be structural"),
+    ("x-kubernetes-embedded-resource", "true", "must be false to be structural"),
+    ("x-kubernetes-int-or-string", "true", "must be false to be structural"),
+    ("x-kubernetes-list-map-keys", "nonempty", "must be empty to be structural"),
+    ("x-kubernetes-list-type", "set", "must be undefined to be structural"),
+    ("x-kubernetes-map-type", "set", "must be undefined to be structural"),
+    ("x-kubernetes-validations", "nonempty", "must be empty to be structural"),
 )
+
+
+def _present(value: Any, how: str) -> bool:
+    if how == "set":
+        return value is not None
+    if how == "true":
+        return value is True
+    return bool(value)
 
 
 def _nested(s: Schema, skip_any_of: bool, path: Path) -> list[Cause]:
@@ -211,8 +221,8 @@ def _nested(s: Schema, skip_any_of: bool, path: Path) -> list[Cause]:
         causes += _nested(s["items"], False, path.child("items"))
     for name, sub in (s.get("properties") or {}).items():
         causes += _nested(sub, False, path.child("properties").key(name))
-    for keyword, detail in _NESTED_FORBIDDEN:
-        if s.get(keyword) not in (None, False, "", [], {}):
+    for keyword, how, detail in _NESTED_FORBIDDEN:
+        if _present(s.get(keyword), how):
             causes.append(forbidden(path.child(keyword), detail))
     if "metadata" in (s.get("properties") or {}):
         causes.append(
