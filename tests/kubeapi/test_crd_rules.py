@@ -567,6 +567,43 @@ def test_old_self_is_refused_where_old_and_new_elements_cannot_be_paired(
     ]
 
 
+def test_version_names_and_printer_columns_are_checked(
+    extensions: client.ApiextensionsV1Api,
+) -> None:
+    crd = gadget_crd(obj(size={"type": "integer"}), name="columns")
+    version = crd["spec"]["versions"][0]
+    version["name"] = "V1_Alpha"
+    version["additionalPrinterColumns"] = [
+        {"name": "Size", "type": "int", "jsonPath": ".spec.size"},
+        {
+            "name": "Age",
+            "type": "date",
+            "format": "time",
+            "jsonPath": ".metadata.creationTimestamp",
+        },
+        {"name": "", "type": "string", "jsonPath": ""},
+    ]
+    found = causes(refused(extensions, crd))
+    columns = "spec.versions[0].additionalPrinterColumns"
+    assert (
+        f"{columns}[0].type",
+        'Unsupported value: "int": supported values: "boolean", "date",'
+        ' "integer", "number", "string"',
+    ) in found
+    assert (
+        f"{columns}[1].format",
+        'Unsupported value: "time": supported values: "byte", "date",'
+        ' "date-time", "double", "float", "int32", "int64", "password"',
+    ) in found
+    assert (f"{columns}[2].name", "Required value") in found
+    assert (f"{columns}[2].jsonPath", "Required value") in found
+    assert any(
+        field == "spec.versions[0].name"
+        and message.startswith('Invalid value: "V1_Alpha": a DNS-1035')
+        for field, message in found
+    )
+
+
 def test_old_self_is_allowed_under_an_atomic_map(extensions: client.ApiextensionsV1Api) -> None:
     """Atomic maps correlate old and new as granular ones do (the API server's MapIsCorrelatable)."""
     size = {"type": "integer", "x-kubernetes-validations": [{"rule": "self >= oldSelf"}]}

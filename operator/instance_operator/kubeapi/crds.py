@@ -53,9 +53,49 @@ def check(crd: dict[str, Any]) -> None:
             "spec.versions",
             "Invalid value: must have exactly one version marked as storage version",
         )
+    for index, version in enumerate(versions):
+        causes.extend(_version_causes(index, version))
     causes.extend(_schema_causes(versions, spec))
     if causes:
         raise errors.invalid("CustomResourceDefinition", "apiextensions.k8s.io", name, causes)
+
+
+_DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_COLUMN_TYPES = ("boolean", "date", "integer", "number", "string")
+_COLUMN_FORMATS = ("byte", "date", "date-time", "double", "float", "int32", "int64", "password")
+
+
+def _version_causes(index: int, version: dict[str, Any]) -> list[dict[str, str]]:
+    """A version's name (a DNS-1035 label) and its printer columns, as the API server checks
+    them: ``kubectl get`` would otherwise meet a column it cannot render."""
+    where = f"spec.versions[{index}]"
+    causes = []
+    name = version.get("name") or ""
+    if not name:
+        causes.append(_cause(f"{where}.name", "Required value", "FieldValueRequired"))
+    elif len(name) > 63 or not _DNS1035.match(name):
+        detail = (
+            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start"
+            " with an alphabetic character, and end with an alphanumeric character (e.g."
+            " 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+        )
+        causes.append(_cause(f"{where}.name", f'Invalid value: "{name}": {detail}'))
+    for column_index, column in enumerate(version.get("additionalPrinterColumns") or []):
+        at = f"{where}.additionalPrinterColumns[{column_index}]"
+        for field in ("name", "jsonPath"):
+            if not column.get(field):
+                causes.append(_cause(f"{at}.{field}", "Required value", "FieldValueRequired"))
+        for field, supported in (("type", _COLUMN_TYPES), ("format", _COLUMN_FORMATS)):
+            value = column.get(field)
+            if (field == "type" or value) and value not in supported:
+                options = ", ".join(f'"{option}"' for option in supported)
+                message = f'Unsupported value: "{value or ""}": supported values: {options}'
+                causes.append(_cause(f"{at}.{field}", message, "FieldValueNotSupported"))
+    return causes
+
+
+def _cause(field: str, message: str, reason: str = "FieldValueInvalid") -> dict[str, str]:
+    return {"reason": reason, "message": message, "field": field}
 
 
 def _schema_causes(versions: list[dict[str, Any]], spec: dict[str, Any]) -> list[dict[str, str]]:
