@@ -52,7 +52,6 @@ from instance_operator.controller.telemetry import Telemetry
 from instance_operator.controller.watcher import ScopeWatcher
 from instance_operator.controller.watchers import Watchers
 from instance_operator.controller.writer import Recorder, StatusWriter
-from instance_operator.openstack.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +177,7 @@ class Reconciler:
         secrets: SecretCache,
         watchers: Watchers,
         holds: Holds,
+        in_flight_wait: float,
         config: OperatorConfig,
         telemetry: Telemetry,
         clock: Callable[[], float] = time.monotonic,
@@ -204,7 +204,7 @@ class Reconciler:
         self._lookups: dict[str, TagLookup] = {}
         self._actuators: dict[str, Actuator] = {}
         self._clouds: dict[str, Actuator] = {}
-        self._in_flight = InFlight(Settings().connect_timeout + config.openstack_timeout)
+        self._in_flight = InFlight(in_flight_wait)
 
     # --- entry points ----------------------------------------------------------------------------
 

@@ -90,6 +90,8 @@ class Controller:
             secrets=self.secrets,
             watchers=self.watchers,
             holds=self.holds,
+            # A call whose answer was lost may still be on its way for as long as the client waits.
+            in_flight_wait=settings.longest_call,
             config=config,
             telemetry=self.telemetry,
         )

@@ -50,3 +50,8 @@ class Settings(BaseModel):
     #: After a failed authentication, callers get the same error for this many seconds instead
     #: of asking Keystone again (a bad password retried by every worker can lock the account).
     auth_failure_hold: float = Field(default=10.0, ge=0)
+
+    @property
+    def longest_call(self) -> float:
+        """The longest one attempt of a request can stay unanswered: connecting, then waiting."""
+        return self.connect_timeout + self.read_timeout
