@@ -9,10 +9,11 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from instance_operator.controller.config import OperatorConfig
-from tests.chart.helm import CHART, NAMESPACE, ROOT, render
+from instance_operator.controller.config import OperatorConfig, flag
+from tests.chart.helm import CHART, CI_VALUES, NAMESPACE, ROOT, render
 
 CHART_META = yaml.safe_load((CHART / "Chart.yaml").read_text())
+DEFAULTS = yaml.safe_load((CHART / "values.yaml").read_text())
 
 
 def values_file(tmp_path: Path, text: str) -> Path:
@@ -29,13 +30,29 @@ def test_defaults_run_the_operator_with_its_own_defaults() -> None:
 
 
 def test_operator_values_become_flags() -> None:
+    """Each value under ``operator`` reaches the operator as the setting of its name: the ci file
+    sets every one of them away from its default, so a value the Deployment drops is caught."""
+    values = yaml.safe_load(CI_VALUES["namespaces"].read_text())["operator"]
+    assert set(values) == set(DEFAULTS["operator"])
     config = render("namespaces").config()
     assert config.namespaces == ("team-a", "team-b")
-    assert (config.poll_interval, config.openstack_rate_limit, config.log_format) == (
-        60,
-        2.5,
-        "json",
-    )
+    defaults = OperatorConfig()
+    for key, value in values.items():
+        field = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
+        assert getattr(config, field) == value != getattr(defaults, field), key
+
+
+def test_every_setting_of_run_is_passed_as_a_flag() -> None:
+    """The Deployment passes each flag of ``instance-operator run`` (the peering ones only with
+    peering, --standalone only without), so none falls back to a variable or a default unseen."""
+    passed = {
+        arg.partition("=")[0]
+        for values in ("namespaces", "ha-namespaces")
+        for arg in render(values).container["args"]
+    }
+    wanted = {flag(field) for field in OperatorConfig.model_fields if field != "namespaces"}
+    assert wanted - passed == set()
+    assert "--namespace" in passed
 
 
 def test_one_replica_is_standalone_and_never_overlaps() -> None:

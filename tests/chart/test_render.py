@@ -1,8 +1,8 @@
 """helm lint --strict and helm template with each shipped values file; every manifest validated.
 
 Built-in kinds and the CRDs are checked against the Kubernetes JSON schemas (strict: unknown fields
-fail); kopf's peering objects against the chart's own peering CRDs. ServiceMonitor has no schema
-here; test_metrics.py checks what it selects.
+fail); kopf's peering objects against the chart's own peering CRDs. ServiceMonitor and
+PrometheusRule have no schema here; test_metrics.py checks what they select and hold.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import yaml
 from tests.chart.helm import CHART, CI_VALUES, KUBERNETES, helm, render, template
 
 VALUE_SETS = ["defaults", *sorted(CI_VALUES)]
-CUSTOM_KINDS = {"ServiceMonitor"}
+CUSTOM_KINDS = {"ServiceMonitor", "PrometheusRule"}
 
 
 def files(name: str) -> tuple[str, ...]:

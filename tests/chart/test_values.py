@@ -94,30 +94,70 @@ def test_helm_refuses_wrong_values(case: str, tmp_path: Path) -> None:
     assert linted.returncode != 0, f"{case}: helm lint accepted it"
 
 
-def test_every_value_is_explained() -> None:
-    """Each key has a comment just above it, or under a key that has one, or all its keys have."""
-    entries: list[tuple[tuple[str, ...], bool]] = []
+def value_comments() -> dict[tuple[str, ...], str]:
+    """Each key of values.yaml (as its path) with the comment lines just above it, whitespace
+    normalised; an empty string where it has none."""
+    comments: dict[tuple[str, ...], str] = {}
     stack: list[tuple[int, str]] = []
-    previous = ""
+    block: list[str] = []
     for line in (CHART / "values.yaml").read_text().splitlines():
+        comment = re.match(r"^ *#(.*)$", line)
+        if comment:
+            block.append(comment.group(1))
+            continue
         key = re.match(r"^( *)([A-Za-z][\w.-]*):", line)
         if key:
             indent = len(key.group(1))
             while stack and stack[-1][0] >= indent:
                 stack.pop()
             stack.append((indent, key.group(2)))
-            entries.append((tuple(name for _, name in stack), previous.lstrip().startswith("#")))
-        previous = line
-    commented = {path for path, has_comment in entries if has_comment}
+            comments[tuple(name for _, name in stack)] = " ".join(" ".join(block).split())
+        block = []
+    return comments
 
-    def explained(path: tuple[str, ...]) -> bool:
-        if any(path[:n] in commented for n in range(1, len(path) + 1)):
-            return True
-        children = [p for p, _ in entries if p[:-1] == path]
-        return bool(children) and all(explained(child) for child in children)
 
-    assert entries
-    assert [".".join(path) for path, _ in entries if not explained(path)] == []
+def schema_entries(
+    node: dict[str, Any], path: tuple[str, ...] = ()
+) -> dict[tuple[str, ...], dict[str, Any]]:
+    """Each property the schema declares (as its path), through $refs, with its own entry (where
+    a description beside a $ref sits)."""
+    target = node
+    if "$ref" in node:
+        target = SCHEMA["definitions"][node["$ref"].removeprefix("#/definitions/")]
+    entries: dict[tuple[str, ...], dict[str, Any]] = {}
+    for key, child in target.get("properties", {}).items():
+        entries[(*path, key)] = child
+        entries.update(schema_entries(child, (*path, key)))
+    return entries
+
+
+#: Helm adds ``global`` to every chart's values (for subcharts), so the schema has to allow it.
+HELM_OWNED = {("global",)}
+
+
+def test_every_value_is_explained() -> None:
+    comments = value_comments()
+    assert comments
+    assert [".".join(path) for path, text in comments.items() if not text] == []
+
+
+def test_the_schema_describes_each_value_with_its_comment() -> None:
+    """values.schema.json's descriptions (editors show them as help) are the values.yaml
+    comments: change one and copy it to the other."""
+    entries = schema_entries(SCHEMA)
+    differ = {
+        ".".join(path): comment
+        for path, comment in value_comments().items()
+        if entries.get(path, {}).get("description") != comment
+    }
+    assert differ == {}, "set these descriptions in values.schema.json to the values.yaml comment"
+
+
+def test_the_schema_has_no_entry_without_a_value() -> None:
+    values = set(value_comments())
+    entries = set(schema_entries(SCHEMA))
+    assert sorted(".".join(path) for path in entries - values - HELM_OWNED) == []
+    assert all(schema_entries(SCHEMA)[path].get("description") for path in HELM_OWNED)
 
 
 def doc_values() -> list[str]:
