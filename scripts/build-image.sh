@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make image`: build the operator image from the Dockerfile, unmodified, with what this machine has,
-# then write its SBOM next to it and print one JSON line (reference, digest, size, SBOM, seconds).
+# then write its SBOM next to it and print one JSON line (reference, image ID, manifest digest,
+# size, SBOM, seconds). The manifest digest is the one a registry keeps when the image is pushed
+# as built (podman knows it locally; docker only after a push, so it is empty there).
 #
 #   - With a Docker engine (`docker info` answers): `docker build`.
 #   - Without one (CI): Debian's buildah and podman, installed with apt-get when missing (as root).
@@ -72,7 +74,13 @@ fi
 seconds=$(($(date +%s) - started))
 
 inspect() { "${run[0]}" image inspect --format "$1" "$image"; }
-digest="$(inspect '{{.Id}}')"
+image_id="$(inspect '{{.Id}}')"
+if [ "$engine" = buildah ]; then
+    digest="$(inspect '{{.Digest}}')"
+else
+    digest="$(inspect '{{if .RepoDigests}}{{index .RepoDigests 0}}{{end}}')"
+    digest="${digest#*@}"
+fi
 size="$(inspect '{{.Size}}')"
 
 # What the image's virtualenv holds, by its own interpreter: name==version per distribution.
@@ -84,11 +92,11 @@ for d in sorted(m.distributions(), key=lambda d: d.metadata["Name"].lower()):
 .venv/bin/cyclonedx-py requirements --output-reproducible --of JSON -o "$out/$sbom_name" \
     "$out/requirements.txt" >&2
 
-"$python" - "$image" "$digest" "$size" "$out/$sbom_name" "$seconds" "$engine" <<'EOF' | tee "$out/image.json"
+"$python" - "$image" "$image_id" "$digest" "$size" "$out/$sbom_name" "$seconds" "$engine" <<'EOF' | tee "$out/image.json"
 import json, sys
-image, digest, size, sbom, seconds, engine = sys.argv[1:]
+image, image_id, digest, size, sbom, seconds, engine = sys.argv[1:]
 print(json.dumps({
-    "image": image, "digest": digest, "size_bytes": int(size), "sbom": sbom,
+    "image": image, "id": image_id, "digest": digest, "size_bytes": int(size), "sbom": sbom,
     "build_seconds": int(seconds), "engine": engine,
 }))
 EOF
