@@ -71,7 +71,7 @@ def test_the_secrets_cacert_key_is_the_trust_store() -> None:
     assert Path(tls.cacert).read_bytes() == PEM
     _, without = _open({"clouds.yaml": CLOUDS})
     assert without.configs[0].tls.cacert is None
-    assert without.configs[0].scope_key() != pool.configs[0].scope_key()
+    assert without.configs[0].credentials_key() != pool.configs[0].credentials_key()
 
 
 def test_a_broken_or_doubled_ca_bundle_is_a_clear_error(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from instance_operator.controller.observed import Observed
-from instance_operator.controller.tag_lookup import TagLookup
+from instance_operator.controller.tag_lookup import LookupClosed, TagLookup
 
 
 def server(server_id: str, tag: str, created: int) -> Observed:
@@ -74,3 +74,29 @@ def test_a_failed_request_fails_every_caller_in_it() -> None:
         for future in futures:
             with pytest.raises(RuntimeError, match="nova is down"):
                 future.result()
+
+
+def test_stop_answers_what_is_queued_then_ends_the_thread() -> None:
+    busy, release = threading.Event(), threading.Event()
+    known = Nova([server("s0", "iop-uid-u0", 1), server("s1", "iop-uid-u1", 1)])
+
+    def nova(tags: Sequence[str]) -> list[Observed]:
+        busy.set()
+        release.wait(30)
+        return known(tags)
+
+    lookup = TagLookup(nova, max_batch=1)
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(lookup.find, "u0")
+        assert busy.wait(30)  # the thread is in Nova with u0
+        second = pool.submit(lookup.find, "u1")
+        while lookup._queue.qsize() == 0:  # u1 waits behind the busy thread
+            threading.Event().wait(0.01)
+        lookup.stop()
+        release.set()
+        answers = [first.result(timeout=30), second.result(timeout=30)]
+    assert [a.id if a else None for a in answers] == ["s0", "s1"]
+    lookup._thread.join(30)
+    assert not lookup._thread.is_alive()
+    with pytest.raises(LookupClosed):
+        lookup.find("u2")

@@ -262,13 +262,13 @@ def test_tls_files_must_be_readable(tmp_path: Path) -> None:
         load_environment({**env, "OS_PROJECT_ID": "p", "OS_CERT": str(missing)})
 
 
-def test_scope_key_follows_the_credentials() -> None:
+def test_credentials_key_follows_the_credentials() -> None:
     first = load_clouds_yaml(PASSWORD_YAML, "prod")
     renamed = load_clouds_yaml(PASSWORD_YAML.replace("prod:", "other:"), "other")
     rotated = load_clouds_yaml(PASSWORD_YAML.replace(SECRET, "new-password"), "prod")
-    assert first.scope_key() == renamed.scope_key()
-    assert first.scope_key() != rotated.scope_key()
-    assert SECRET not in first.scope_key()
+    assert first.credentials_key() == renamed.credentials_key()
+    assert first.credentials_key() != rotated.credentials_key()
+    assert SECRET not in first.credentials_key()
 
 
 BASE = "clouds:\n  c:\n    auth: {auth_url: https://k, user_id: u, password: PW, project_id: p}\n"

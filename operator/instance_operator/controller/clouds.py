@@ -157,7 +157,7 @@ class CloudAccess:
     def _scope(self, config: CloudConfig, cloud: Cloud) -> str:
         """Servers are the project's, whoever asks: the scope is where, not who. Learning the
         project ID of an application credential takes one authentication, done once per config."""
-        credentials = config.scope_key()
+        credentials = config.credentials_key()
         with self._lock:
             scope = self._scopes.get(credentials)
         if scope is None:

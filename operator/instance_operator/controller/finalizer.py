@@ -94,14 +94,15 @@ class Finalizer:
         if CREDENTIALS_FIELD in changed_immutable_fields(recorded, view.spec):
             return self._credentials_changed(view, policy, recorded.get("serverID"))
         credentials = CloudCredentialsRef.model_validate(view.spec.get("cloudCredentialsRef"))
-        _, watcher, actuator = self._reconciler.open(view, credentials)
+        _, session, actuator = self._reconciler.open(view, credentials)
+        watcher = session.watcher
         p = Pass(
             view=view,
             status=recorded,
             now=datetime.now(UTC),
             started=self._clock(),
         )
-        server = self._reconciler.locate(p, watcher, actuator)
+        server = self._reconciler.locate(p, session, actuator)
         if server is not None:
             set_server(server.id)
         if server is None or is_gone(server.status):

@@ -46,11 +46,9 @@ from instance_operator.controller.observed import Observed
 from instance_operator.controller.phases import is_busy, is_gone, is_unreachable, phase_of
 from instance_operator.controller.reasons import Reason
 from instance_operator.controller.registry import InstanceView, Registry
-from instance_operator.controller.resolver import Resolver
-from instance_operator.controller.tag_lookup import TagLookup
+from instance_operator.controller.sessions import ScopeSession, Sessions
 from instance_operator.controller.telemetry import Telemetry
 from instance_operator.controller.watcher import ScopeWatcher
-from instance_operator.controller.watchers import Watchers
 from instance_operator.controller.writer import Recorder, StatusWriter
 
 log = logging.getLogger(__name__)
@@ -175,7 +173,7 @@ class Reconciler:
         recorder: Recorder,
         access: CloudAccess,
         secrets: SecretCache,
-        watchers: Watchers,
+        sessions: Sessions,
         holds: Holds,
         in_flight_wait: float,
         config: OperatorConfig,
@@ -189,7 +187,7 @@ class Reconciler:
         self._recorder = recorder
         self._access = access
         self._secrets = secrets
-        self._watchers = watchers
+        self._sessions = sessions
         self._holds = holds
         self._config = config
         self._telemetry = telemetry
@@ -200,10 +198,6 @@ class Reconciler:
         self._confirmed: dict[str, float] = {}
         self._confirmed_lock = threading.Lock()
         self._failures: dict[str, int] = {}
-        self._resolvers: dict[int, Resolver] = {}
-        self._lookups: dict[str, TagLookup] = {}
-        self._actuators: dict[str, Actuator] = {}
-        self._clouds: dict[str, Actuator] = {}
         self._in_flight = InFlight(in_flight_wait)
 
     # --- entry points ----------------------------------------------------------------------------
@@ -243,31 +237,21 @@ class Reconciler:
 
     def open(
         self, view: InstanceView, credentials: CloudCredentialsRef
-    ) -> tuple[Access, ScopeWatcher, Actuator]:
+    ) -> tuple[Access, ScopeSession, Actuator]:
+        """The Instance's cloud, its scope's session, and the actuator of its credentials."""
         access = self._access.open(view.ref.namespace, credentials)
         self._registry.assign_scope(view.uid, access.scope)
-        watcher = self._watchers.ensure(access)
-        resolver = self._resolvers.get(id(access.cloud))
-        if resolver is None:
-            resolver = Resolver(access.cloud, ttl=self._config.lookup_cache_ttl)
-            self._resolvers[id(access.cloud)] = resolver
-        actuator = Actuator(access.cloud, resolver)
-        self._actuators[access.scope] = actuator  # the newest credentials look servers up
-        if access.scope not in self._lookups:
-            scope = access.scope
-            self._lookups[scope] = TagLookup(
-                lambda tags: self._actuators[scope].find_tagged(tags, self._clock())
-            )
-        return access, watcher, actuator
+        session, actuator = self._sessions.open(access)
+        return access, session, actuator
 
-    def locate(self, p: Pass, watcher: ScopeWatcher, actuator: Actuator) -> Observed | None:
+    def locate(self, p: Pass, session: ScopeSession, actuator: Actuator) -> Observed | None:
         """The Instance's server as fresh as the last change made to it: from the watcher when
         its observation is newer than that change, else asked of Nova; found by tag (asked of Nova,
         never of a cache) if the status does not know its ID yet, e.g. a create whose ID was
         never recorded."""
         server_id = p.status.get("serverID")
         if server_id is None:
-            found = self._lookups[watcher.scope].find(p.uid)
+            found = session.lookup.find(p.uid)
             if found is not None:
                 p.status["serverID"] = found.id
                 self._registry.link_server(p.uid, found.id)
@@ -277,6 +261,7 @@ class Reconciler:
                     f"Found server {found.name} ({found.id}) tagged for this Instance; adopting it.",
                 )
             return found
+        watcher = session.watcher
         observed = watcher.observation(server_id)
         if observed is None or observed.seen_at < self.last_mutation(p.uid):
             observed = actuator.get(server_id, self._clock())
@@ -290,11 +275,12 @@ class Reconciler:
         if p.status.get("serverID") and CREDENTIALS_FIELD in self._check_immutable(p):
             # Under other credentials the server may seem gone: never call it Lost, never act.
             return
-        access, watcher, actuator = self.open(p.view, spec.cloud_credentials_ref)
+        access, session, actuator = self.open(p.view, spec.cloud_credentials_ref)
+        watcher = session.watcher
         if access.insecure:
             p.notes.append(INSECURE_NOTE.format(cloud=access.cloud_name))
         watcher.wait_synced(SYNC_WAIT)
-        server = self.locate(p, watcher, actuator)
+        server = self.locate(p, session, actuator)
         if server is not None:
             set_server(server.id)
         if server is None and p.status.get("serverID") is None:

@@ -32,10 +32,10 @@ from instance_operator.controller.logcontext import log_context
 from instance_operator.controller.peering import ActivityGate
 from instance_operator.controller.reconciler import Reconciler
 from instance_operator.controller.registry import InstanceView, Registry
+from instance_operator.controller.sessions import Sessions
 from instance_operator.controller.sweep import FinalizerSweep
 from instance_operator.controller.telemetry import NoTelemetry, Telemetry
 from instance_operator.controller.watcher import Timing
-from instance_operator.controller.watchers import Watchers
 from instance_operator.controller.workqueue import WorkQueue
 from instance_operator.controller.writer import Recorder, StatusWriter
 from instance_operator.openstack.cloud import CloudPool
@@ -74,11 +74,12 @@ class Controller:
         self.holds = Holds(kube, self.registry, role_binding=config.role_binding)
         #: Finalizers to remove from Secrets and RoleBindings that may no longer be needed.
         self.releases: WorkQueue[Held] = WorkQueue(self._release, workers=1, name="holds")
-        self.watchers = Watchers(
+        self.sessions = Sessions(
             self.registry,
             Timing(config.poll_interval, config.fast_poll_interval, config.resync_interval),
             enqueue=self.queue.add,
             active=self.active,
+            lookup_ttl=config.lookup_cache_ttl,
             polled=self.telemetry.polled,
         )
         self.reconciler = Reconciler(
@@ -88,7 +89,7 @@ class Controller:
             recorder=self.recorder,
             access=CloudAccess(self.secrets, self.clouds),
             secrets=self.secrets,
-            watchers=self.watchers,
+            sessions=self.sessions,
             holds=self.holds,
             # A call whose answer was lost may still be on its way for as long as the client waits.
             in_flight_wait=settings.longest_call,
@@ -129,7 +130,7 @@ class Controller:
         self._stopped.set()
         self.queue.stop()
         self.releases.stop()
-        self.watchers.stop()
+        self.sessions.stop()
         if self.gate is not None:
             self.gate.stop()
         self._poller.join(5)
@@ -155,7 +156,7 @@ class Controller:
             self.reconciler.forget(uid)
             self._outcomes.pop(uid, None)
             self._deletions.pop(uid, None)
-            self.watchers.prune()
+            self.sessions.prune()
             for held in self.holds.gone(body):
                 self.releases.add(held)
         else:
@@ -233,7 +234,7 @@ class Controller:
         return [view.status.get("phase") for view in self.registry.all()]
 
     def watcher_lags(self) -> list[tuple[str, float]]:
-        return [(w.scope, w.seconds_since_success()) for w in self.watchers.all()]
+        return [(s.scope, s.watcher.seconds_since_success()) for s in self.sessions.all()]
 
     def _poll_secrets(self) -> None:
         """Secrets can only be read (not watched): re-read those in use, wake their Instances.

@@ -26,31 +26,56 @@ WINDOW = 0.02
 Fetch = Callable[[Sequence[str]], list[Observed]]
 
 
+class LookupClosed(RuntimeError):
+    """A lookup asked after its scope's session closed (a transient failure: the pass retries)."""
+
+
 class TagLookup:
     def __init__(self, fetch: Fetch, *, window: float = WINDOW, max_batch: int = MAX_BATCH) -> None:
         """``fetch(tags)`` lists the servers that have any of ``tags`` (deleted ones excluded)."""
         self._fetch = fetch
         self._window = window
         self._max_batch = max_batch
-        self._queue: SimpleQueue[tuple[str, Future[Observed | None]]] = SimpleQueue()
+        #: ``None`` asks the thread to stop.
+        self._queue: SimpleQueue[tuple[str, Future[Observed | None]] | None] = SimpleQueue()
+        #: Held while queueing, so that nothing is queued behind the stop.
+        self._lock = threading.Lock()
+        self._stopped = False
         self._thread = threading.Thread(target=self._run, name="tag-lookup", daemon=True)
         self._thread.start()
 
     def find(self, uid: str) -> Observed | None:
         """The server tagged for this Instance (the oldest, should there ever be several)."""
         future: Future[Observed | None] = Future()
-        self._queue.put((uid, future))
+        with self._lock:
+            if self._stopped:
+                raise LookupClosed("the scope's session closed during this pass; it is retried")
+            self._queue.put((uid, future))
         return future.result()
 
+    def stop(self) -> None:
+        """Answer what is queued, then end the thread (its scope's session is closing)."""
+        with self._lock:
+            self._stopped = True
+            self._queue.put(None)
+
     def _run(self) -> None:
-        while True:
-            batch = [self._queue.get()]
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
             deadline = time.monotonic() + self._window
             while len(batch) < self._max_batch:
                 try:
-                    batch.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
+                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
                 except Empty:
                     break
+                if item is None:
+                    stopping = True
+                    break
+                batch.append(item)
             self._answer(batch)
 
     def _answer(self, batch: list[tuple[str, Future[Observed | None]]]) -> None:

@@ -102,10 +102,6 @@ class ScopeWatcher:
         """Block until the first full listing is in (or ``timeout`` passed)."""
         return self._synced.wait(timeout)
 
-    @property
-    def synced(self) -> bool:
-        return self._synced.is_set()
-
     def observation(self, server_id: str) -> Observed | None:
         with self._lock:
             return self._servers.get(server_id)

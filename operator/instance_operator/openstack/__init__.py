@@ -13,7 +13,7 @@ Usage (from worker threads, never on the asyncio loop)::
     from instance_operator.openstack.image import images
 
     pool = CloudPool()                                     # one per operator process
-    cloud = pool.get(load_clouds_yaml(secret_bytes, "prod"))  # shared per credential scope
+    cloud = pool.get(load_clouds_yaml(secret_bytes, "prod"))  # shared per set of credentials
     flavor = flavors.find(cloud.compute, "m1.small")
     image = images.find(cloud.image, "ubuntu-24.04")
     created = servers.create(cloud.compute, servers.CreateOpts(

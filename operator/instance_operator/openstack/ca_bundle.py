@@ -3,7 +3,7 @@
 openstack-resource-controller reads a cloud's CA bundle from a ``cacert`` key beside
 ``clouds.yaml`` in the credentials Secret; requests verifies only against a path. The bundle is
 written under a name made of its digest, so a rotated bundle is a new file (and, through
-``CloudConfig.scope_key``, a new connection), and the same bundle is written once.
+``CloudConfig.credentials_key``, a new connection), and the same bundle is written once.
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ def connect(
 
 
 class CloudPool:
-    """One ``Cloud`` per credential scope (``CloudConfig.scope_key``), shared by all threads."""
+    """One ``Cloud`` per set of credentials (``CloudConfig.credentials_key``), shared by all threads."""
 
     def __init__(self, settings: Settings | None = None, metrics: MetricsHook | None = None):
         self._settings = settings
@@ -82,7 +82,7 @@ class CloudPool:
         self._clouds: dict[str, Cloud] = {}
 
     def get(self, config: CloudConfig) -> Cloud:
-        key = config.scope_key()
+        key = config.credentials_key()
         with self._lock:
             cloud = self._clouds.get(key)
             if cloud is None:

@@ -180,8 +180,8 @@ class CloudConfig(BaseModel):
     #: client does not use, certificate verification turned off). Never holds a value.
     warnings: tuple[str, ...] = ()
 
-    def scope_key(self) -> str:
-        """A digest of everything that identifies this credential scope, secrets included.
+    def credentials_key(self) -> str:
+        """A digest of everything that identifies these credentials, secrets included.
 
         Two configs with the same key can share one provider (one token, one re-auth); a
         rotated password gives a new key. Only the digest is ever kept, never the secrets.
