@@ -21,7 +21,7 @@ from typing import Any
 
 from instance_operator import __version__
 from instance_operator.api import crd_command
-from instance_operator.controller import run_command
+from instance_operator.controller.kopf_side import run_command
 from instance_operator.openstack import check_cloud
 
 SUBCOMMANDS: list[ModuleType] = [crd_command, run_command, check_cloud]

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from instance_operator.api import names
-from instance_operator.controller.reasons import Reason
+from instance_operator.controller.status.reasons import Reason
 from tests.support.cluster import Cluster, example, running_cluster
 
 ACCEPT = {"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"}

@@ -11,7 +11,7 @@ import jsonschema
 import promql_parser
 import yaml
 
-from instance_operator.controller.metrics import Metrics
+from instance_operator.controller.telemetry.metrics import Metrics
 from instance_operator.controller.workqueue import QueueStats
 from tests.chart.helm import NAMESPACE, ROOT, render
 

@@ -8,7 +8,7 @@ import pytest
 
 from instance_operator.api.models import ActionResult, ActionStatus, PowerPolicy
 from instance_operator.api.names import Action
-from instance_operator.controller.actions import (
+from instance_operator.controller.actions.plan import (
     ServerFacts,
     Step,
     outcome,

@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from instance_operator.api.models import CloudCredentialsRef
-from instance_operator.controller.clouds import CloudAccess, SecretCache
-from instance_operator.controller.errors import UserError
 from instance_operator.controller.kube import Kube, SecretData
+from instance_operator.controller.reconcile.credentials import CloudAccess, SecretCache
+from instance_operator.controller.reconcile.failures import UserError
 from instance_operator.controller.runtime import Controller
 from instance_operator.openstack.cloud import Cloud, CloudPool
 from instance_operator.openstack.config import CloudConfig
@@ -85,7 +85,7 @@ def test_a_broken_or_doubled_ca_bundle_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_warnings_are_logged_once_per_secret_version(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="instance_operator.controller.clouds")
+    caplog.set_level(logging.WARNING, logger="instance_operator.controller.reconcile.credentials")
     access, _ = _open({"clouds.yaml": CLOUDS})
     access.open("ns", REF)
     lines = [r.getMessage() for r in caplog.records]

@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from instance_operator.api.models import Phase
-from instance_operator.controller.conditions import Health, Problem, compute
-from instance_operator.controller.reasons import Reason
+from instance_operator.controller.status.conditions import Health, Problem, compute
+from instance_operator.controller.status.reasons import Reason
 
 T0 = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 
-from instance_operator.controller.logsetup import RetryIsAWarning
 from instance_operator.controller.runtime import Controller
+from instance_operator.controller.telemetry.log_setup import RetryIsAWarning
 from instance_operator.simulator import Simulator
 from tests.controller.test_lifecycle import web
 from tests.support.cluster import CLOUD, SECRET, Cluster, wait_for

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from instance_operator.controller.errors import UserError, classify, not_found, retry_after
-from instance_operator.controller.reasons import Reason
+from instance_operator.controller.reconcile.failures import (
+    UserError,
+    classify,
+    not_found,
+    retry_after,
+)
+from instance_operator.controller.status.reasons import Reason
 from instance_operator.openstack import errors as os_errors
 
 URL = "https://nova.example.com/v2.1/servers"

@@ -258,4 +258,5 @@ def test_status_write_failing_after_create_makes_no_second_server(
     status = cluster.wait_ready("web-1", timeout=60)
     assert cluster.kube.faults.rules() == []  # all three failures landed after the create
     assert [s["id"] for s in sim.servers.list(include_deleted=True)] == [status["serverID"]]
-    assert ("Normal", "Adopted") in reasons(cluster, "web-1")
+    # Events are posted after the status write that the wait saw: wait for it too.
+    cluster.wait_event("web-1", "Normal", "Adopted", timeout=30)

@@ -11,11 +11,11 @@ import pytest
 from kubernetes import client
 
 from instance_operator.api.names import FINALIZER, IN_USE_FINALIZER
-from instance_operator.controller.errors import UserError
-from instance_operator.controller.holds import Held, Holds
 from instance_operator.controller.kube import Kube
-from instance_operator.controller.reasons import Reason
+from instance_operator.controller.reconcile.failures import UserError
+from instance_operator.controller.reconcile.holds import Held, Holds
 from instance_operator.controller.registry import InstanceView, Registry
+from instance_operator.controller.status.reasons import Reason
 from tests.support.cluster import SECRET, Cluster, example, running_cluster
 
 CREDENTIALS = Held("secrets", "default", SECRET)

@@ -1,4 +1,4 @@
-"""A call whose outcome is unknown is waited out before it is made again (action_runner, in_flight).
+"""A call whose outcome is unknown is waited out before it is made again (actions.runner, actions.in_flight).
 
 The runner is driven directly with a fake actuator and a hand-turned monotonic clock, so each case
 states exactly when Nova logged what, and when the runner asked.
@@ -14,12 +14,12 @@ import pytest
 
 from instance_operator.api.models import ActionResult, ActionStatus, PowerPolicy
 from instance_operator.api.names import Action
-from instance_operator.controller.action_runner import RECHECK, ActionRunner
-from instance_operator.controller.actuator import Call
-from instance_operator.controller.context import Pass
-from instance_operator.controller.in_flight import InFlight
+from instance_operator.controller.actions.in_flight import InFlight
+from instance_operator.controller.actions.runner import RECHECK, ActionRunner
 from instance_operator.controller.kube import InstanceRef
-from instance_operator.controller.observed import Observed
+from instance_operator.controller.observe.observed import Observed
+from instance_operator.controller.reconcile.actuator import Call
+from instance_operator.controller.reconcile.pass_state import Pass
 from instance_operator.controller.registry import InstanceView
 from instance_operator.openstack import errors as os_errors
 

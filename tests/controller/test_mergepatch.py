@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from instance_operator.controller.mergepatch import apply, diff
+from instance_operator.controller.status.mergepatch import apply, diff
 
 CASES: list[tuple[dict[str, Any], dict[str, Any]]] = [
     ({}, {}),

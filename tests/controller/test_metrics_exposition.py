@@ -11,7 +11,7 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from instance_operator import __version__
-from instance_operator.controller.metrics import Metrics
+from instance_operator.controller.telemetry.metrics import Metrics
 from instance_operator.controller.workqueue import QueueStats, WorkQueue
 
 

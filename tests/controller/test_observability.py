@@ -11,9 +11,9 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from instance_operator.controller.logsetup import ServerSuffix
-from instance_operator.controller.metrics import Metrics
 from instance_operator.controller.runtime import Controller
+from instance_operator.controller.telemetry.log_setup import ServerSuffix
+from instance_operator.controller.telemetry.metrics import Metrics
 from instance_operator.openstack.metrics import RequestSample
 from instance_operator.simulator import Simulator
 from tests.controller.test_lifecycle import web

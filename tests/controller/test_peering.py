@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from instance_operator.controller.peering import ActivityGate, Sightings, is_active
+from instance_operator.controller.kopf_side.peering import ActivityGate, Sightings, is_active
 from instance_operator.controller.runtime import read_peering
 
 LIFETIME = 60

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from instance_operator.api.models import Phase, PowerState
-from instance_operator.controller.phases import is_busy, phase_of, power_state_of
+from instance_operator.controller.status.phases import is_busy, phase_of, power_state_of
 
 
 @pytest.mark.parametrize(

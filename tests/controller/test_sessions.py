@@ -6,10 +6,10 @@ from __future__ import annotations
 import threading
 from typing import cast
 
-from instance_operator.controller.clouds import Access
+from instance_operator.controller.observe.scope_watcher import Timing
+from instance_operator.controller.observe.sessions import Sessions
+from instance_operator.controller.reconcile.credentials import Access
 from instance_operator.controller.registry import Registry
-from instance_operator.controller.sessions import Sessions
-from instance_operator.controller.watcher import Timing
 from instance_operator.openstack.cloud import Cloud
 
 SCOPE = "keystone.example:5000/RegionOne/p1"

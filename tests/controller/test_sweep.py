@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from instance_operator.api import names
+from instance_operator.controller.kopf_side.finalizer_sweep import FinalizerSweep
 from instance_operator.controller.kube import InstanceRef
 from instance_operator.controller.registry import Registry
-from instance_operator.controller.sweep import FinalizerSweep
 
 
 class FakeClock:

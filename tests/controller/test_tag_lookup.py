@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from instance_operator.controller.observed import Observed
-from instance_operator.controller.tag_lookup import LookupClosed, TagLookup
+from instance_operator.controller.observe.observed import Observed
+from instance_operator.controller.observe.tag_lookup import LookupClosed, TagLookup
 
 
 def server(server_id: str, tag: str, created: int) -> Observed:

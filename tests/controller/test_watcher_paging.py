@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from instance_operator.controller.observed import Observed
-from instance_operator.controller.watcher import ScopeWatcher, Timing
+from instance_operator.controller.observe.observed import Observed
+from instance_operator.controller.observe.scope_watcher import ScopeWatcher, Timing
 from instance_operator.openstack.cloud import Cloud, connect
 from instance_operator.openstack.config import load_clouds_yaml
 from instance_operator.simulator import Simulator, SimulatorConfig

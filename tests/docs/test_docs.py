@@ -12,8 +12,8 @@ import yaml
 from lupa import LuaRuntime  # type: ignore[import-untyped]
 
 from instance_operator.api.models import Instance
-from instance_operator.controller.metrics import Metrics
-from instance_operator.controller.reasons import Reason
+from instance_operator.controller.status.reasons import Reason
+from instance_operator.controller.telemetry.metrics import Metrics
 from instance_operator.controller.workqueue import QueueStats
 from tests.support.admitted import refusals
 

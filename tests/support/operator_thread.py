@@ -18,7 +18,7 @@ from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
 from instance_operator.controller.config import OperatorConfig
-from instance_operator.controller.main import build_operator
+from instance_operator.controller.kopf_side.assembly import build_operator
 from instance_operator.controller.runtime import Controller
 
 #: Cadences that make a test take seconds, not minutes.

@@ -19,7 +19,7 @@ from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 
 from instance_operator.api import names
-from instance_operator.controller.reasons import Reason
+from instance_operator.controller.status.reasons import Reason
 
 log = logging.getLogger(__name__)
 

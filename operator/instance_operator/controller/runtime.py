@@ -1,10 +1,11 @@
 """The controller as one object: the pieces wired together, and the entry points kopf calls.
 
-kopf's handlers (``handlers.py``) stay thin: every watch event updates the registry, and one that
-asks for work hands the Instance's UID to the work queue, whose worker threads make the OpenStack
-and Kubernetes calls; deletion awaits its result on the event loop. Besides the queue, four background threads belong here: the scope watchers (one
-per cloud scope, see ``watcher.py``), the Secret poller, the release of in-use finalizers
-(``holds.py``) and, with peering, the activity gate.
+kopf's handlers (``kopf_side/handlers.py``) stay thin: every watch event updates the registry,
+and one that asks for work hands the Instance's UID to the work queue, whose worker threads make
+the OpenStack and Kubernetes calls; deletion awaits its result on the event loop. Besides the
+queue, these background threads belong here: each open scope session's watcher and tag lookup
+(``observe/sessions.py``), the Secret poller, the release of in-use finalizers
+(``reconcile/holds.py``) and, with peering, the activity gate.
 """
 
 from __future__ import annotations
@@ -22,22 +23,22 @@ from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError as TransportError
 
 from instance_operator.api import names
-from instance_operator.controller import logcontext
-from instance_operator.controller.clouds import CloudAccess, SecretCache
 from instance_operator.controller.config import OperatorConfig
-from instance_operator.controller.finalizer import Finalizer, Outcome
-from instance_operator.controller.holds import Held, Holds
+from instance_operator.controller.kopf_side.finalizer_sweep import FinalizerSweep
+from instance_operator.controller.kopf_side.peering import ActivityGate
 from instance_operator.controller.kube import Kube
-from instance_operator.controller.logcontext import log_context
-from instance_operator.controller.peering import ActivityGate
-from instance_operator.controller.reconciler import Reconciler
+from instance_operator.controller.observe.scope_watcher import Timing
+from instance_operator.controller.observe.sessions import Sessions
+from instance_operator.controller.reconcile.credentials import CloudAccess, SecretCache
+from instance_operator.controller.reconcile.finalizer import Finalizer, Outcome
+from instance_operator.controller.reconcile.holds import Held, Holds
+from instance_operator.controller.reconcile.reconciler import Reconciler
 from instance_operator.controller.registry import InstanceView, Registry
-from instance_operator.controller.sessions import Sessions
-from instance_operator.controller.sweep import FinalizerSweep
-from instance_operator.controller.telemetry import NoTelemetry, Telemetry
-from instance_operator.controller.watcher import Timing
+from instance_operator.controller.status.writer import Recorder, StatusWriter
+from instance_operator.controller.telemetry import log_context as logcontext
+from instance_operator.controller.telemetry.log_context import log_context
+from instance_operator.controller.telemetry.reporter import NoTelemetry, Telemetry
 from instance_operator.controller.workqueue import WorkQueue
-from instance_operator.controller.writer import Recorder, StatusWriter
 from instance_operator.openstack.cloud import CloudPool
 from instance_operator.openstack.metrics import MetricsHook
 from instance_operator.openstack.settings import Settings
@@ -238,7 +239,7 @@ class Controller:
 
     def _poll_secrets(self) -> None:
         """Secrets can only be read (not watched): re-read those in use, wake their Instances.
-        The same beat sweeps up Instances that kopf dropped (see ``sweep.py``)."""
+        The same beat sweeps up Instances that kopf dropped (see ``kopf_side/finalizer_sweep.py``)."""
         while not self._stopped.wait(self.config.secret_poll_interval):
             if not self.active():
                 continue

@@ -273,8 +273,8 @@ class Cluster:
         self.wait(f"{name} to be deleted", lambda: self.get(name) is None, timeout, name)
 
     def wait_event(self, name: str, kind: str, reason: str, timeout: float = 10.0) -> str:
-        """The message of the first Event of that type and reason. An Event is posted just after
-        the status write of the pass that caused it, so it may trail the status a little."""
+        """The message of the first Event of that type and reason, once it is there (a pass posts
+        its Events before its status write, but an Event of a later pass trails what came before)."""
 
         def found() -> str | None:
             return next((m for k, r, m in self.events(name) if (k, r) == (kind, reason)), None)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from instance_operator.api.models import ConditionType, Phase
-from instance_operator.controller.reasons import Reason
+from instance_operator.controller.status.reasons import Reason
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,11 @@ from instance_operator.api.names import (
     Action,
     server_tag,
 )
-from instance_operator.controller.actions import NOVA_ACTION_NAMES
+from instance_operator.controller.actions.plan import NOVA_ACTION_NAMES
 from instance_operator.controller.kube import InstanceRef
-from instance_operator.controller.observed import Observed
-from instance_operator.controller.phases import is_gone
-from instance_operator.controller.resolver import Resolver
+from instance_operator.controller.observe.observed import Observed
+from instance_operator.controller.reconcile.resolver import Resolver
+from instance_operator.controller.status.phases import is_gone
 from instance_operator.openstack import errors as os_errors
 from instance_operator.openstack.cloud import Cloud
 from instance_operator.openstack.compute import instance_actions, servers

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from instance_operator.api.models import ActionResult, ActionStatus, PowerPolicy
 from instance_operator.api.names import PREFIX, Action
-from instance_operator.controller.phases import is_busy, is_gone, is_unreachable
+from instance_operator.controller.status.phases import is_busy, is_gone, is_unreachable
 
 #: Glance's limit on image names; a snapshot's image is called ``<serverName>-<token>``.
 MAX_IMAGE_NAME = 255

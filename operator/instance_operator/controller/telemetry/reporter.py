@@ -11,7 +11,7 @@ from typing import Protocol
 
 from instance_operator.api.models import ActionResult
 from instance_operator.api.names import Action
-from instance_operator.controller.watcher import PollStats
+from instance_operator.controller.observe.scope_watcher import PollStats
 
 
 class Telemetry(Protocol):

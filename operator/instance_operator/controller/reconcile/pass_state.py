@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from instance_operator.api.models import ActionStatus
+from instance_operator.api.models import ActionStatus, Phase
 from instance_operator.api.names import Action
-from instance_operator.controller.conditions import Problem
 from instance_operator.controller.kube import InstanceRef
-from instance_operator.controller.reasons import Reason
 from instance_operator.controller.registry import InstanceView
+from instance_operator.controller.status import conditions
+from instance_operator.controller.status.conditions import Health, Problem
+from instance_operator.controller.status.reasons import Reason
 
 EventKind = Literal["Normal", "Warning"]
 
@@ -59,3 +60,24 @@ class Pass:
     def soon(self, seconds: float) -> None:
         """Ask to be looked at again within ``seconds``."""
         self.requeue = seconds if self.requeue is None else min(self.requeue, seconds)
+
+    def final_status(self) -> dict[str, Any]:
+        """The status with this pass's conclusions in: every pass ends having looked at the
+        current generation, ``observedGeneration`` says so, and the conditions say with which
+        outcome (kstatus reads them only when the two agree)."""
+        phase_value = self.status.get("phase")
+        phase = Phase(phase_value) if phase_value else Phase.PENDING
+        self.status["phase"] = phase.value
+        self.status["observedGeneration"] = self.view.generation
+        health = Health(
+            phase=phase,
+            spec_applied=self.activity is None and self.problem is None,
+            activity=self.activity,
+            problem=self.problem,
+            notes=tuple(self.notes),
+        )
+        previous = self.status.get("conditions") or []
+        self.status["conditions"] = conditions.compute(
+            health, self.view.generation, previous, self.now
+        )
+        return self.status

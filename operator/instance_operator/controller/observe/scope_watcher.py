@@ -29,8 +29,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from instance_operator.controller.observed import Observed
-from instance_operator.controller.phases import is_busy, is_gone, is_unreachable
+from instance_operator.controller.observe.observed import Observed
+from instance_operator.controller.status.phases import is_busy, is_gone, is_unreachable
 from instance_operator.openstack.cloud import Cloud
 from instance_operator.openstack.compute import servers
 from instance_operator.openstack.errors import NotFound, OpenStackError

@@ -15,21 +15,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from instance_operator.api.models import CloudCredentialsRef, DeletionPolicy, Phase
-from instance_operator.controller import conditions
-from instance_operator.controller.conditions import Health, Problem
-from instance_operator.controller.context import Pass
-from instance_operator.controller.errors import classify
-from instance_operator.controller.logcontext import set_server
-from instance_operator.controller.phases import is_gone
-from instance_operator.controller.reasons import Reason
-from instance_operator.controller.reconciler import (
+from instance_operator.controller.reconcile.failures import classify
+from instance_operator.controller.reconcile.immutability import (
     CREDENTIALS_FIELD,
-    HURRY,
-    Reconciler,
     changed_immutable_fields,
 )
+from instance_operator.controller.reconcile.pass_state import Pass
+from instance_operator.controller.reconcile.reconciler import Reconciler
+from instance_operator.controller.reconcile.server_changes import HURRY
 from instance_operator.controller.registry import InstanceView, Registry
-from instance_operator.controller.writer import Recorder, StatusWriter
+from instance_operator.controller.status import conditions
+from instance_operator.controller.status.conditions import Health, Problem
+from instance_operator.controller.status.phases import is_gone
+from instance_operator.controller.status.reasons import Reason
+from instance_operator.controller.status.writer import Recorder, StatusWriter
+from instance_operator.controller.telemetry.log_context import set_server
 
 
 @dataclass(frozen=True)

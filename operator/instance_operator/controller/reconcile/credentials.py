@@ -1,4 +1,5 @@
-"""From an Instance's ``cloudCredentialsRef`` to a connected cloud, cached per Secret version.
+"""From an Instance's ``cloudCredentialsRef`` to a connected cloud, cached per Secret version; and
+the user data a spec takes from a Secret.
 
 The Secret is read with ``get`` only (the operator's RBAC allows nothing more on Secrets), cached by
 ``resourceVersion``, and re-read by a poller: a rotated Secret is picked up without a restart, and
@@ -19,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from instance_operator.api.models import CloudCredentialsRef
-from instance_operator.controller.errors import UserError
+from instance_operator.api.models import CloudCredentialsRef, InstanceSpec, check_user_data_size
 from instance_operator.controller.kube import Kube, SecretData
-from instance_operator.controller.reasons import Reason
-from instance_operator.controller.registry import SecretKey
+from instance_operator.controller.reconcile.failures import UserError
+from instance_operator.controller.registry import InstanceView, SecretKey
+from instance_operator.controller.status.reasons import Reason
 from instance_operator.openstack.ca_bundle import CA_KEY, with_ca_bundle
 from instance_operator.openstack.cloud import Cloud, CloudPool
 from instance_operator.openstack.config import CloudConfig, load_clouds_yaml
@@ -69,6 +70,28 @@ class SecretCache:
             for key in set(self._secrets) - keys:
                 del self._secrets[key]
         return changed
+
+
+def user_data(secrets: SecretCache, view: InstanceView, spec: InstanceSpec) -> bytes | None:
+    """The server's user data: inline, or from the Secret ``spec.userData.secretRef`` names."""
+    if spec.user_data is None:
+        return None
+    if spec.user_data.inline is not None:
+        return spec.user_data.inline.encode()
+    ref = spec.user_data.secret_ref
+    assert ref is not None
+    secret = secrets.get((view.ref.namespace, ref.name))
+    where = f"spec.userData.secretRef: Secret {view.ref.namespace}/{ref.name}"
+    if secret is None:
+        raise UserError(Reason.SECRET_NOT_FOUND, f"{where} does not exist.")
+    if ref.key not in secret.data:
+        raise UserError(Reason.SECRET_KEY_MISSING, f"{where} has no key {ref.key!r}.")
+    data = secret.data[ref.key]
+    try:
+        check_user_data_size(data)
+    except ValueError as exc:
+        raise UserError(Reason.USER_DATA_TOO_LARGE, f"{where}: {exc}") from None
+    return data
 
 
 def _version(secret: SecretData | None) -> str | None:

@@ -7,8 +7,8 @@ to fix; they are built from the service's own message and the spec, never from c
 
 from __future__ import annotations
 
-from instance_operator.controller.conditions import Problem
-from instance_operator.controller.reasons import Reason
+from instance_operator.controller.status.conditions import Problem
+from instance_operator.controller.status.reasons import Reason
 from instance_operator.openstack import errors as os_errors
 
 

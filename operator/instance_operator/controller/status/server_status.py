@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from instance_operator.api.models import Phase
-from instance_operator.controller.observed import Address, Observed
-from instance_operator.controller.phases import phase_of, power_state_of
+from instance_operator.controller.observe.observed import Address, Observed
+from instance_operator.controller.status.phases import phase_of, power_state_of
 
 #: The keys :func:`mirrored` owns: an observation replaces exactly these.
 MIRRORED_KEYS = (

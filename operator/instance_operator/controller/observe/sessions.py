@@ -19,13 +19,13 @@ import time
 from collections.abc import Callable
 
 from instance_operator.api.names import SERVER_TAG_PREFIX
-from instance_operator.controller.actuator import Actuator
-from instance_operator.controller.clouds import Access
-from instance_operator.controller.observed import Observed
+from instance_operator.controller.observe.observed import Observed
+from instance_operator.controller.observe.scope_watcher import PollStats, ScopeWatcher, Timing
+from instance_operator.controller.observe.tag_lookup import TagLookup
+from instance_operator.controller.reconcile.actuator import Actuator
+from instance_operator.controller.reconcile.credentials import Access
+from instance_operator.controller.reconcile.resolver import Resolver
 from instance_operator.controller.registry import Registry
-from instance_operator.controller.resolver import Resolver
-from instance_operator.controller.tag_lookup import TagLookup
-from instance_operator.controller.watcher import PollStats, ScopeWatcher, Timing
 from instance_operator.openstack.cloud import Cloud
 
 log = logging.getLogger(__name__)

@@ -32,10 +32,10 @@ from typing import Any, Literal
 from kubernetes.client.exceptions import ApiException
 
 from instance_operator.api.names import FINALIZER, IN_USE_FINALIZER
-from instance_operator.controller.errors import UserError
 from instance_operator.controller.kube import HeldKind, Kube, Meta
-from instance_operator.controller.reasons import Reason
+from instance_operator.controller.reconcile.failures import UserError
 from instance_operator.controller.registry import InstanceView, Registry
+from instance_operator.controller.status.reasons import Reason
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from concurrent.futures import Future
 from queue import Empty, SimpleQueue
 
 from instance_operator.api.names import server_tag
-from instance_operator.controller.observed import Observed
+from instance_operator.controller.observe.observed import Observed
 
 #: Tags per request: ~45 characters each keeps the URL far below proxies' limits.
 MAX_BATCH = 40

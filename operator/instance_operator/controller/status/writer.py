@@ -14,10 +14,10 @@ import logging
 import threading
 from typing import Any
 
-from instance_operator.controller import mergepatch
 from instance_operator.controller.kube import InstanceRef, Kube
-from instance_operator.controller.reasons import Reason
 from instance_operator.controller.registry import InstanceView
+from instance_operator.controller.status import mergepatch
+from instance_operator.controller.status.reasons import Reason
 
 log = logging.getLogger(__name__)
 

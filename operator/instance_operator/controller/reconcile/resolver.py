@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from instance_operator.api.models import FlavorRef, ImageRef, NetworkAttachment
-from instance_operator.controller.errors import UserError, not_found
-from instance_operator.controller.reasons import Reason
+from instance_operator.controller.reconcile.failures import UserError, not_found
+from instance_operator.controller.status.reasons import Reason
 from instance_operator.openstack import errors as os_errors
 from instance_operator.openstack.cloud import Cloud
 from instance_operator.openstack.compute import flavors, keypairs

@@ -31,7 +31,7 @@ from prometheus_client.registry import Collector
 from instance_operator import __version__
 from instance_operator.api.models import ActionResult, Phase
 from instance_operator.api.names import Action
-from instance_operator.controller.watcher import PollStats
+from instance_operator.controller.observe.scope_watcher import PollStats
 from instance_operator.controller.workqueue import QueueStats
 from instance_operator.openstack.metrics import RequestSample
 

@@ -1,10 +1,10 @@
 """Carry out the annotation actions of one reconcile pass, exactly once per request token.
 
-The plan for each token comes from :mod:`actions` (pure); this module does the I/O. Its one rule:
+The plan for each token comes from :mod:`.plan` (pure); this module does the I/O. Its one rule:
 the Running record is *written* before Nova is called (``flush``), and the call's request ID is
 written after. Dying in between leaves a Running record without a request ID, which the next pass
 resolves through Nova's instance-action log instead of guessing; while that log is silent, the call
-may still be on its way, and :mod:`in_flight` says how long to keep asking before calling again.
+may still be on its way, and :mod:`.in_flight` says how long to keep asking before calling again.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 
 from instance_operator.api.models import MAX_SNAPSHOTS, ActionResult, ActionStatus, PowerPolicy
 from instance_operator.api.names import Action
-from instance_operator.controller import actions
-from instance_operator.controller.actions import ServerFacts, Step
-from instance_operator.controller.actuator import Actuator
-from instance_operator.controller.context import Pass
-from instance_operator.controller.in_flight import CallKey, InFlight
-from instance_operator.controller.observed import Observed
-from instance_operator.controller.reasons import Reason
+from instance_operator.controller.actions import plan as actions
+from instance_operator.controller.actions.in_flight import CallKey, InFlight
+from instance_operator.controller.actions.plan import ServerFacts, Step
+from instance_operator.controller.observe.observed import Observed
+from instance_operator.controller.reconcile.actuator import Actuator
+from instance_operator.controller.reconcile.pass_state import Pass
+from instance_operator.controller.status.reasons import Reason
 from instance_operator.openstack import errors as os_errors
 
 log = logging.getLogger(__name__)

@@ -17,11 +17,11 @@ import kopf
 from kubernetes import client as k8s
 
 from instance_operator.controller.config import OperatorConfig
-from instance_operator.controller.handlers import build_registry, settings
+from instance_operator.controller.kopf_side.handlers import build_registry, settings
+from instance_operator.controller.kopf_side.peering import ActivityGate
 from instance_operator.controller.kube import Kube
-from instance_operator.controller.metrics import Metrics
-from instance_operator.controller.peering import ActivityGate
 from instance_operator.controller.runtime import Controller, read_peering
+from instance_operator.controller.telemetry.metrics import Metrics
 
 Flag = asyncio.Event | threading.Event
 

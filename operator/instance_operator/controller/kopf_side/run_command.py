@@ -28,8 +28,8 @@ def run(args: argparse.Namespace) -> int:
     from kubernetes import config as k8s_config
 
     from instance_operator.controller.config import InvalidSetting, from_arguments
-    from instance_operator.controller.logsetup import configure
-    from instance_operator.controller.main import build_operator
+    from instance_operator.controller.kopf_side.assembly import build_operator
+    from instance_operator.controller.telemetry.log_setup import configure
 
     usage_error: Callable[[str], NoReturn] = args.usage_error
     try:

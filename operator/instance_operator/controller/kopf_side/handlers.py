@@ -21,7 +21,7 @@ import kopf
 from kubernetes import client as k8s
 
 from instance_operator.api import names
-from instance_operator.controller.login import connection_info
+from instance_operator.controller.kopf_side.login import connection_info
 from instance_operator.controller.runtime import Controller
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ instance action before it answers.
 
 It also remembers when this process first saw each server show its current ``updated`` (Nova's
 whole-second time of the last change): a call is made only a second after that, so it starts in
-a later second than any action before it (see ``action_runner.NOVA_SECOND``). Newer observations
+a later second than any action before it (see ``runner.NOVA_SECOND``). Newer observations
 that show the same ``updated`` do not move that moment, or a server polled every 0.3 s would never
 be called.
 """
