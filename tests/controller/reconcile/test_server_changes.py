@@ -39,7 +39,7 @@ class FakeActuator:
     def resize(self, server_id: str, flavor_id: str) -> None:
         self.calls.append(("resize", server_id, flavor_id))
 
-    def act(self, action: Action, server_id: str, *, image_name: str, ref: object) -> None:
+    def act(self, action: Action, server_id: str) -> None:
         self.calls.append((action, server_id))
 
 

@@ -13,20 +13,11 @@ from enum import StrEnum
 
 from instance_operator.api.models import ActionResult, ActionStatus, PowerPolicy
 from instance_operator.api.names import PREFIX, Action
+from instance_operator.controller.actions.table import ACTIONS
 from instance_operator.controller.status.phases import is_busy, is_gone, is_unreachable
 
 #: Glance's limit on image names; a snapshot's image is called ``<serverName>-<token>``.
 MAX_IMAGE_NAME = 255
-
-#: Nova's instance-action names, as ``os-instance-actions`` lists them.
-NOVA_ACTION_NAMES = {
-    Action.START: "start",
-    Action.STOP: "stop",
-    Action.REBOOT: "reboot",
-    Action.HARD_REBOOT: "reboot",
-    Action.SNAPSHOT: "createImage",
-}
-
 
 _UNKNOWN_WAIT = "Waiting for Nova to reach the server's cell again (status UNKNOWN)."
 
@@ -91,17 +82,16 @@ def plan(
     if server.busy:
         what = server.task_state or server.status
         return Plan(action, token, Step.WAIT, f"Waiting for the server to finish {what}.")
-    if action is Action.START and server.status == "ACTIVE":
-        return Plan(action, token, Step.SKIP, "The server is already running.")
-    if action is Action.STOP and server.status == "SHUTOFF":
-        return Plan(action, token, Step.SKIP, "The server is already stopped.")
+    kind = ACTIONS[action]
+    if kind.already is not None and server.status == kind.already:
+        return Plan(action, token, Step.SKIP, kind.already_done)
     return Plan(action, token, Step.CALL)
 
 
 def _refusal(action: Action, token: str, power_policy: PowerPolicy, server_name: str) -> str:
     if not token.strip():
         return f"The value of {PREFIX}{action.value} must be a non-empty request token."
-    if action in (Action.START, Action.STOP) and power_policy is not PowerPolicy.MANUAL:
+    if ACTIONS[action].power and power_policy is not PowerPolicy.MANUAL:
         return (
             f"spec.powerState is {power_policy.value}, so the operator keeps the power state itself;"
             f" set spec.powerState to Manual to {action.value} the server by annotation."
@@ -122,7 +112,8 @@ def outcome(
     """Whether a power action that Nova accepted has finished, from an observation made *after* the
     call (nova-api sets the task before it answers, so such an observation shows either the task or
     its end). Snapshots finish in Glance instead: see :func:`snapshot_outcome`."""
-    if action is Action.SNAPSHOT:
+    kind = ACTIONS[action]
+    if kind.target is None:
         return None
     if server is None or is_gone(server.status):
         return ActionResult.FAILED, "The server disappeared while the action ran."
@@ -132,18 +123,9 @@ def outcome(
         return None
     if server.status == "ERROR":
         return ActionResult.FAILED, f"The server went to ERROR. {fault}".strip()
-    target = "SHUTOFF" if action is Action.STOP else "ACTIVE"
-    if server.status == target:
-        return ActionResult.SUCCEEDED, _DONE[action]
-    return ActionResult.FAILED, f"The server ended {server.status}, not {target}."
-
-
-_DONE = {
-    Action.START: "The server is running.",
-    Action.STOP: "The server is stopped.",
-    Action.REBOOT: "The server rebooted.",
-    Action.HARD_REBOOT: "The server was hard-rebooted.",
-}
+    if server.status == kind.target:
+        return ActionResult.SUCCEEDED, kind.done
+    return ActionResult.FAILED, f"The server ended {server.status}, not {kind.target}."
 
 
 def snapshot_outcome(image_status: str | None) -> tuple[ActionResult, str] | None:

@@ -18,6 +18,7 @@ from instance_operator.api.names import Action
 from instance_operator.controller.actions import plan as actions
 from instance_operator.controller.actions.in_flight import CallKey, InFlight
 from instance_operator.controller.actions.plan import ServerFacts, Step
+from instance_operator.controller.actions.table import ACTIONS
 from instance_operator.controller.observe.observed import Observed
 from instance_operator.controller.reconcile.actuator import Actuator
 from instance_operator.controller.reconcile.pass_state import Pass
@@ -35,14 +36,6 @@ RECHECK = 5.0
 #: that changed the server before; a recovery looks from that next second on, and an earlier action
 #: of the same kind finished in the same second (a quick reboot) is never taken for this call.
 NOVA_SECOND = timedelta(seconds=1)
-
-_SUCCEEDED = {
-    Action.START: Reason.STARTED,
-    Action.STOP: Reason.STOPPED,
-    Action.REBOOT: Reason.REBOOTED,
-    Action.HARD_REBOOT: Reason.REBOOTED,
-    Action.SNAPSHOT: Reason.SNAPSHOT_CREATED,
-}
 
 
 class ActionRunner:
@@ -125,7 +118,11 @@ class ActionRunner:
         key = CallKey.of(p.uid, action, record)
         image_name = actions.snapshot_image_name(server_name, token)
         try:
-            call = self._actuator.act(action, server.id, image_name=image_name, ref=p.ref)
+            call = (
+                self._actuator.snapshot(server.id, image_name, p.ref)
+                if action is Action.SNAPSHOT
+                else self._actuator.act(action, server.id)
+            )
         except (os_errors.Conflict, os_errors.BadRequest, os_errors.Forbidden) as exc:
             self._finish(p, action, ActionResult.FAILED, f"Nova refused: {exc.message}")
             return
@@ -282,7 +279,7 @@ class ActionRunner:
         self._finished(action, result)
         label = f"{action.value} (token {token!r})"
         if result is ActionResult.SUCCEEDED:
-            p.event("Normal", _SUCCEEDED[action], f"{label}: {message}")
+            p.event("Normal", ACTIONS[action].succeeded, f"{label}: {message}")
         else:
             p.event(
                 "Warning",

@@ -24,7 +24,7 @@ from instance_operator.api.names import (
     Action,
     server_tag,
 )
-from instance_operator.controller.actions.plan import NOVA_ACTION_NAMES
+from instance_operator.controller.actions.table import ACTIONS
 from instance_operator.controller.kube import InstanceRef
 from instance_operator.controller.observe.observed import Observed
 from instance_operator.controller.reconcile.resolver import Resolver
@@ -155,28 +155,25 @@ class Actuator:
 
     # --- actions ---------------------------------------------------------------------------------
 
-    def act(self, action: Action, server_id: str, *, image_name: str, ref: InstanceRef) -> Call:
-        call = self._act(action, server_id, image_name=image_name, ref=ref)
+    def act(self, action: Action, server_id: str) -> Call:
+        """A plain action: its call from the action table."""
+        send = ACTIONS[action].send
+        if send is None:
+            raise ValueError(f"{action.value} has a call of its own, not a plain action")
+        call = Call(send(self._compute, server_id).request_id)
         _called(f"Asked Nova to {action.value} server {server_id}", call.request_id)
         return call
 
-    def _act(self, action: Action, server_id: str, *, image_name: str, ref: InstanceRef) -> Call:
-        if action is Action.START:
-            return Call(servers.start(self._compute, server_id).request_id)
-        if action is Action.STOP:
-            return Call(servers.stop(self._compute, server_id).request_id)
-        if action in (Action.REBOOT, Action.HARD_REBOOT):
-            kind = (
-                servers.RebootType.HARD if action is Action.HARD_REBOOT else servers.RebootType.SOFT
-            )
-            return Call(servers.reboot(self._compute, server_id, kind).request_id)
+    def snapshot(self, server_id: str, image_name: str, ref: InstanceRef) -> Call:
+        """``createImage``; the image carries the Instance's ownership metadata."""
         created = servers.create_image(self._compute, server_id, image_name, owned_metadata(ref))
+        _called(f"Asked Nova to snapshot server {server_id}", created.request_id)
         return Call(created.request_id, created.image_id)
 
     def arrived(self, action: Action, server_id: str, *, since: datetime) -> str | None:
         """The request ID of a call of this kind that Nova logged after ``since`` (Nova's clock),
         or None: the question an operator asks after dying around a call."""
-        wanted = NOVA_ACTION_NAMES[action]
+        wanted = ACTIONS[action].nova_name
         for logged in instance_actions.list_actions(self._compute, server_id, changes_since=since):
             if logged.action == wanted and logged.start_time >= since:
                 return logged.action_request_id

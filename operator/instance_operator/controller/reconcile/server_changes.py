@@ -94,11 +94,11 @@ class ServerChanges:
         if p.called or server.task_state is not None:
             return
         if spec.power_state is PowerPolicy.RUNNING and server.status == "SHUTOFF":
-            actuator.act(Action.START, server.id, image_name="", ref=p.ref)
+            actuator.act(Action.START, server.id)
             self.called(p, watcher, Reason.STARTING)
             p.event("Normal", Reason.STARTED, "Started the server: spec.powerState is Running.")
         elif spec.power_state is PowerPolicy.STOPPED and server.status == "ACTIVE":
-            actuator.act(Action.STOP, server.id, image_name="", ref=p.ref)
+            actuator.act(Action.STOP, server.id)
             self.called(p, watcher, Reason.STOPPING)
             p.event("Normal", Reason.STOPPED, "Stopped the server: spec.powerState is Stopped.")
 
