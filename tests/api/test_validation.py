@@ -13,9 +13,10 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from instance_operator.api.models import Instance, InstanceSpec
+from instance_operator.api.models import InstanceSpec
 from instance_operator.api.validation import InvalidSpec, describe, validate_spec
 from tests.support.admitted import refusals
+from tests.support.manifests import Instance
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

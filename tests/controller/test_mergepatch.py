@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
 
-from instance_operator.controller.status.mergepatch import apply, diff
+from instance_operator.controller.status.mergepatch import diff
+from instance_operator.kubeapi.patches import merge
 
 CASES: list[tuple[dict[str, Any], dict[str, Any]]] = [
     ({}, {}),
@@ -21,8 +23,10 @@ CASES: list[tuple[dict[str, Any], dict[str, Any]]] = [
 
 
 @pytest.mark.parametrize(("old", "new"), CASES)
-def test_diff_then_apply_gives_the_new_status(old: dict[str, Any], new: dict[str, Any]) -> None:
-    assert apply(old, diff(old, new)) == new
+def test_diff_merged_as_the_api_server_merges_gives_the_new_status(
+    old: dict[str, Any], new: dict[str, Any]
+) -> None:
+    assert merge(copy.deepcopy(old), diff(old, new)) == new
 
 
 def test_unchanged_status_gives_an_empty_patch() -> None:

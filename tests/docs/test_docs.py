@@ -11,11 +11,11 @@ import pytest
 import yaml
 from lupa import LuaRuntime  # type: ignore[import-untyped]
 
-from instance_operator.api.models import Instance
 from instance_operator.controller.status.reasons import Reason
 from instance_operator.controller.telemetry.metrics import Metrics
 from instance_operator.controller.workqueue import QueueStats
 from tests.support.admitted import refusals
+from tests.support.manifests import Instance
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]

@@ -172,6 +172,6 @@ def instance_crd() -> JsonSchema:
 
 def render_crd() -> str:
     header = (
-        "# Generated from operator/instance_operator/api/models.py by `make crds`; do not edit.\n"
+        "# Generated from operator/instance_operator/api/models/ by `make crds`; do not edit.\n"
     )
     return header + yaml.safe_dump(instance_crd(), sort_keys=False, width=120, allow_unicode=True)

@@ -95,7 +95,7 @@ def render() -> str:
         "| field | type | required | description | constraints |\n| --- | --- | --- | --- | --- |"
     )
     lines = [
-        "<!-- Generated from operator/instance_operator/api/models.py by `make crds`; do not edit. -->",
+        "<!-- Generated from operator/instance_operator/api/models/ by `make crds`; do not edit. -->",
         f"# API reference: `{names.KIND}` ({names.API_VERSION})",
         "",
         f"Namespaced; short name `{names.SHORT_NAMES[0]}`; category `{names.CATEGORIES[0]}`; with a `status`",

@@ -20,15 +20,38 @@ from __future__ import annotations
 import collections
 import copy
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from instance_operator.kubeapi import crds, errors
-from instance_operator.kubeapi.collection import Change
+from instance_operator.kubeapi.collection import Change, Collection, Stored
 from instance_operator.kubeapi.metadata import now
-from instance_operator.kubeapi.resources import CRDS, NAMESPACES, ResourceType
+from instance_operator.kubeapi.resources import CRDS, NAMESPACES, Catalog, ResourceType
 
-if TYPE_CHECKING:
-    from instance_operator.kubeapi.store import Store
+
+class Store(Protocol):
+    """What the lifecycle rules need of the store (:class:`~.store.Store` has it); a protocol so
+    that the store, which calls these rules, is not imported back."""
+
+    catalog: Catalog
+    #: What remains in each terminating namespace.
+    terminating: dict[str, Content]
+    #: Objects per namespace.
+    population: collections.Counter[str]
+
+    def collection(self, rtype: ResourceType) -> Collection: ...
+
+    def namespaced_types(self) -> list[ResourceType]: ...
+
+    def lookup(self, rtype: ResourceType, namespace: str | None, name: str) -> Stored | None: ...
+
+    def commit(self, rtype: ResourceType, old: Stored | None, body: dict[str, Any]) -> Stored: ...
+
+    def remove(self, rtype: ResourceType, old: Stored, body: dict[str, Any]) -> Stored: ...
+
+    def start_deletion(
+        self, rtype: ResourceType, old: Stored, *, dry_run: bool = False
+    ) -> tuple[Stored, bool]: ...
+
 
 _UNDELETABLE_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 

@@ -23,15 +23,3 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         elif value != before or key not in old:
             patch[key] = value
     return patch
-
-
-def apply(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    result = dict(target)
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        elif isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = apply(result[key], value)
-        else:
-            result[key] = value
-    return result

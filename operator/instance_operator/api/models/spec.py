@@ -1,24 +1,12 @@
-"""The Instance API (``instance-operator.dev/v1alpha1``) as pydantic models: the source of truth.
-
-The CRD in ``crds/instance.yaml``, the API reference and the operator's own validation all come
-from these classes. Every constraint is therefore written twice on purpose, once for each enforcer,
-and side by side: a JSON-schema keyword or CEL rule (``x-kubernetes-validations``) that the
-Kubernetes API server applies on ``kubectl apply``, and a pydantic validator the operator applies to
-what it reads (a cluster may run an older CRD). The tests evaluate both against the same table of
-manifests, which keeps the pair from drifting.
-
-The limits mirror Nova's, minus what the operator itself puts on each server (one tag, three
-metadata items), so that a spec the API server accepts does not fail later in the cloud.
-"""
+"""`spec`: what the user asks for."""
 
 from __future__ import annotations
 
 import base64
 import ipaddress
 import re
-from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import (
     BaseModel,
@@ -29,83 +17,33 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.config import JsonDict
 
-from instance_operator.api.names import SERVER_METADATA_PREFIX, SERVER_TAG_PREFIX
-
-# ------------------------------------------------------------------------------------------------
-# Limits (Nova's, see the module docstring)
-
-#: Nova allows 50 tags per server; the operator adds one (``iop-uid-<uid>``).
-MAX_TAGS = 49
-MAX_TAG_LENGTH = 60
-#: Nova's default ``metadata_items`` quota is 128; the operator adds three items.
-MAX_METADATA_ITEMS = 125
-MAX_METADATA_LENGTH = 255
-#: Nova's metadata key rule. A ``/`` makes a real Nova answer 400.
-METADATA_KEY_PATTERN = r"^[a-zA-Z0-9_:. -]{1,255}$"
-MAX_SERVER_NAME = 255
-#: Nova accepts at most 65535 bytes of base64-encoded user data.
-MAX_USER_DATA_ENCODED = 65535
-#: The longest raw user data whose base64 encoding fits: 4 * ceil(n / 3) <= 65535.
-MAX_USER_DATA_RAW = (MAX_USER_DATA_ENCODED // 4) * 3
-MAX_NETWORKS = 16
-MAX_SECURITY_GROUPS = 32
-MAX_SNAPSHOTS = 10
-MAX_NAME = 255
-
-DNS_SUBDOMAIN_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
-SECRET_KEY_PATTERN = r"^[-._a-zA-Z0-9]+$"  # noqa: S105 (a pattern, not a secret)
-UUID_PATTERN = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
-#: No leading or trailing white space, as Nova requires of server names.
-SERVER_NAME_PATTERN = r"^\S(.*\S)?$"
-#: Nova's tag rule: no ``/`` and no ``,``.
-TAG_PATTERN = r"^[^/,]+$"
-#: A dotted IPv4 address, or something made of IPv6 characters with a colon; pydantic then checks
-#: the address exactly. (The API server's regular expressions are RE2: no look-ahead.)
-IP_PATTERN = (
-    r"^(((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-    r"|[0-9a-fA-F]*:[0-9a-fA-F:.]*)$"
+from instance_operator.api.models.cel import (
+    _one_of,
+    cel,
+    exactly_one,
+    immutable,
 )
-
-
-def cel(rule: str, message: str, field_path: str | None = None) -> JsonDict:
-    """One ``x-kubernetes-validations`` entry. ``fieldPath`` makes the API server's error name
-    the field instead of the object holding the rule (Kubernetes 1.28+)."""
-    entry: JsonDict = {"rule": rule, "message": message}
-    if field_path is not None:
-        entry["fieldPath"] = field_path
-    return entry
-
-
-def exactly_one(*fields: str) -> str:
-    """The CEL form of "exactly one of these optional fields is set"."""
-    return "[" + ", ".join(f"has(self.{f})" for f in fields) + "].filter(x, x).size() == 1"
-
-
-def immutable(field: str) -> JsonDict:
-    """A spec-level transition rule: the field may be neither changed nor added nor removed.
-
-    A rule on the field itself would miss adding or removing an optional field, because the API
-    server runs transition rules only where both the old and the new object have the field.
-    """
-    rule = (
-        f"has(self.{field}) == has(oldSelf.{field})"
-        f" && (!has(self.{field}) || self.{field} == oldSelf.{field})"
-    )
-    return cel(rule, f"{field} is immutable: create a new Instance to change it", f".{field}")
-
-
-def _one_of(model: BaseModel, kind: str, *fields: str) -> None:
-    given = [f for f in fields if getattr(model, f) is not None]
-    if len(given) != 1:
-        names = " or ".join(_wire_name(type(model), f) for f in fields)
-        raise ValueError(f"{kind}: set exactly one of {names}")
-
-
-def _wire_name(model: type[BaseModel], field: str) -> str:
-    info = model.model_fields[field]
-    return info.alias or field
+from instance_operator.api.models.limits import (
+    DNS_SUBDOMAIN_PATTERN,
+    IP_PATTERN,
+    MAX_METADATA_ITEMS,
+    MAX_METADATA_LENGTH,
+    MAX_NAME,
+    MAX_NETWORKS,
+    MAX_SECURITY_GROUPS,
+    MAX_SERVER_NAME,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    MAX_USER_DATA_ENCODED,
+    MAX_USER_DATA_RAW,
+    METADATA_KEY_PATTERN,
+    SECRET_KEY_PATTERN,
+    SERVER_NAME_PATTERN,
+    TAG_PATTERN,
+    UUID_PATTERN,
+)
+from instance_operator.api.names import SERVER_METADATA_PREFIX, SERVER_TAG_PREFIX
 
 
 class _Spec(BaseModel):
@@ -113,13 +51,6 @@ class _Spec(BaseModel):
     silently unless the client asks for strict field validation; the operator never does)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
-
-
-class _Status(BaseModel):
-    """A part of `status`: written by the operator, so unknown fields from a newer operator are
-    kept out of the way rather than refused."""
-
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
@@ -480,229 +411,3 @@ class InstanceSpec(_Spec):
             if tag.startswith(SERVER_TAG_PREFIX):
                 raise ValueError(f"tag {tag!r}: the prefix {SERVER_TAG_PREFIX!r} is reserved")
         return value
-
-
-# ------------------------------------------------------------------------------------------------
-# Status
-
-
-class Phase(StrEnum):
-    """A one-word summary of the server, for `kubectl get`."""
-
-    PENDING = "Pending"
-    BUILDING = "Building"
-    ACTIVE = "Active"
-    STOPPED = "Stopped"
-    REBOOTING = "Rebooting"
-    RESIZING = "Resizing"
-    ERROR = "Error"
-    DELETING = "Deleting"
-    LOST = "Lost"
-    #: Nova cannot reach the server's cell (status UNKNOWN): nothing is changed until it can.
-    UNKNOWN = "Unknown"
-
-
-class PowerState(StrEnum):
-    """Nova's `OS-EXT-STS:power_state`, by name."""
-
-    NO_STATE = "NoState"
-    RUNNING = "Running"
-    PAUSED = "Paused"
-    SHUTDOWN = "Shutdown"
-    CRASHED = "Crashed"
-    SUSPENDED = "Suspended"
-
-
-class ActionResult(StrEnum):
-    PENDING = "Pending"
-    RUNNING = "Running"
-    SUCCEEDED = "Succeeded"
-    FAILED = "Failed"
-
-
-class ConditionType(StrEnum):
-    READY = "Ready"
-    PROGRESSING = "Progressing"
-    DEGRADED = "Degraded"
-    #: kstatus (Flux, kpt, cli-utils) reads only these two "abnormal-true" conditions; they mirror
-    #: Progressing and Degraded so that GitOps tools report progress and failure correctly.
-    RECONCILING = "Reconciling"
-    STALLED = "Stalled"
-
-
-class Condition(_Status):
-    type: ConditionType = Field(
-        description="Ready, Progressing, Degraded, or their kstatus mirrors."
-    )
-    status: Literal["True", "False", "Unknown"] = Field(description="True, False or Unknown.")
-    reason: str = Field(
-        max_length=1024, description="One CamelCase word saying why, stable for automation."
-    )
-    message: str = Field("", max_length=32768, description="What happened and what to do about it.")
-    last_transition_time: datetime = Field(
-        alias="lastTransitionTime", description="When the status last changed."
-    )
-    observed_generation: int | None = Field(
-        None,
-        alias="observedGeneration",
-        ge=0,
-        description="The metadata.generation this condition describes.",
-    )
-
-
-class Address(_Status):
-    network: str = Field(description="Network name.")
-    ip: str = Field(description="The address.")
-    version: Literal[4, 6] = Field(description="IP version.")
-    type: Literal["fixed", "floating"] | None = Field(None, description="fixed or floating.")
-    mac: str | None = Field(None, description="MAC address of the interface.")
-
-
-class Fault(_Status):
-    code: int = Field(description="Nova's fault code (an HTTP-like status).")
-    message: str = Field(description="Nova's fault message.")
-
-
-class ActionStatus(_Status):
-    token: str = Field(description="The annotation value this record is about.")
-    result: ActionResult = Field(description="Pending, Running, Succeeded or Failed.")
-    message: str = Field("", description="Details, e.g. Nova's refusal.")
-    request_id: str | None = Field(
-        None, alias="requestID", description="Nova's request ID for the call."
-    )
-    requested_at: datetime | None = Field(
-        None, alias="requestedAt", description="When the token was first seen."
-    )
-    started_at: datetime | None = Field(
-        None, alias="startedAt", description="When the call to Nova was made."
-    )
-    finished_at: datetime | None = Field(
-        None, alias="finishedAt", description="When the result became final."
-    )
-    server_updated_at: datetime | None = Field(
-        None,
-        alias="serverUpdatedAt",
-        description=(
-            "The server's `updated` time (Nova's clock) just before the call. Nova logs the call"
-            " later than this, which tells after an operator crash whether the call arrived."
-        ),
-    )
-
-
-class ActionsStatus(_Status):
-    """The last request of each action kind and its result."""
-
-    start: ActionStatus | None = Field(
-        None, description="The last `instance-operator.dev/start` request."
-    )
-    stop: ActionStatus | None = Field(
-        None, description="The last `instance-operator.dev/stop` request."
-    )
-    reboot: ActionStatus | None = Field(
-        None, description="The last `instance-operator.dev/reboot` request."
-    )
-    hard_reboot: ActionStatus | None = Field(
-        None,
-        alias="hardReboot",
-        description="The last `instance-operator.dev/hard-reboot` request.",
-    )
-    snapshot: ActionStatus | None = Field(
-        None, description="The last `instance-operator.dev/snapshot` request."
-    )
-
-
-class SnapshotStatus(_Status):
-    token: str = Field(description="The snapshot request token.")
-    image_id: str | None = Field(
-        None, alias="imageID", description="Glance image ID of the snapshot."
-    )
-    image_name: str = Field(
-        alias="imageName", description="Glance image name: `<serverName>-<token>`."
-    )
-    state: str = Field(description="Glance image status: queued, saving, active, killed, deleted.")
-    created_at: datetime | None = Field(
-        None, alias="createdAt", description="When the snapshot was requested."
-    )
-
-
-class InstanceStatus(_Status):
-    """What the operator last observed. Written only by the operator."""
-
-    server_id: str | None = Field(None, alias="serverID", description="ID of the Nova server.")
-    server_name: str | None = Field(
-        None, alias="serverName", description="Name of the Nova server."
-    )
-    phase: Phase | None = Field(None, description="Summary of the server's state.")
-    server_status: str | None = Field(
-        None, alias="serverStatus", description="Nova's own status (ACTIVE, SHUTOFF, BUILD, ...)."
-    )
-    power_state: PowerState | None = Field(
-        None, alias="powerState", description="The hypervisor's power state."
-    )
-    task_state: str | None = Field(
-        None,
-        alias="taskState",
-        description="Nova's task in progress (spawning, rebooting, ...), if any.",
-    )
-    addresses: list[Address] | None = Field(None, description="IP addresses, by network.")
-    flavor_id: str | None = Field(None, alias="flavorID", description="ID of the server's flavor.")
-    flavor_name: str | None = Field(
-        None, alias="flavorName", description="Name of the server's flavor."
-    )
-    image_id: str | None = Field(
-        None, alias="imageID", description="ID of the image the server booted from."
-    )
-    fault: Fault | None = Field(None, description="Nova's fault, while the server is in ERROR.")
-    observed_generation: int | None = Field(
-        None, alias="observedGeneration", ge=0, description="The metadata.generation last acted on."
-    )
-    spec_digests: dict[str, str] | None = Field(
-        None,
-        alias="specDigests",
-        description=(
-            "Digests of the immutable spec fields the server was created with. A field whose digest"
-            " differs was changed after creation (which the API server normally refuses) and is"
-            " reported as ImmutableFieldChanged, never applied."
-        ),
-    )
-    conditions: list[Condition] | None = Field(
-        None,
-        description="Ready, Progressing, Degraded (and kstatus's Reconciling and Stalled).",
-        json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"]},
-    )
-    actions: ActionsStatus | None = Field(None, description="Results of the annotation actions.")
-    snapshots: list[SnapshotStatus] | None = Field(
-        None,
-        max_length=MAX_SNAPSHOTS,
-        description=f"The last {MAX_SNAPSHOTS} snapshots, newest last.",
-    )
-
-
-# ------------------------------------------------------------------------------------------------
-# The object
-
-
-class ObjectMeta(BaseModel):
-    """The parts of `metadata` the operator reads."""
-
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-    name: str
-    namespace: str = "default"
-    uid: str | None = None
-    generation: int | None = None
-    resource_version: str | None = Field(None, alias="resourceVersion")
-    annotations: dict[str, str] = Field(default_factory=dict)
-    labels: dict[str, str] = Field(default_factory=dict)
-    finalizers: list[str] = Field(default_factory=list)
-    deletion_timestamp: datetime | None = Field(None, alias="deletionTimestamp")
-
-
-class Instance(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    api_version: Literal["instance-operator.dev/v1alpha1"] = Field(alias="apiVersion")
-    kind: Literal["Instance"]
-    metadata: ObjectMeta
-    spec: InstanceSpec
-    status: InstanceStatus | None = None
