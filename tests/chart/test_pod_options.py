@@ -56,3 +56,20 @@ def test_helm_test_asks_healthz_and_metrics_through_the_service() -> None:
     assert f'f"{{base}}:{ports["health"]}/healthz"' in script
     assert f'f"{{base}}:{ports["metrics"]}/metrics"' in script
     assert render(extra=["--set", "metrics.enabled=false"]).of("Pod") == []
+
+
+def test_the_helm_test_pod_runs_the_operator_s_image_where_the_operator_may_run() -> None:
+    digest = "sha256:" + "ab" * 32
+    values = [
+        f"image.digest={digest}",
+        "nodeSelector.pool=ops",
+        "tolerations[0].key=dedicated",
+        "tolerations[0].operator=Exists",
+    ]
+    manifests = render(extra=[arg for value in values for arg in ("--set", value)])
+    (pod,) = manifests.of("Pod")
+    (operator,) = manifests.one("Deployment")["spec"]["template"]["spec"]["containers"]
+    assert pod["spec"]["containers"][0]["image"] == operator["image"]
+    assert operator["image"].endswith(f"@{digest}")
+    assert pod["spec"]["nodeSelector"] == {"pool": "ops"}
+    assert pod["spec"]["tolerations"] == [{"key": "dedicated", "operator": "Exists"}]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -66,6 +67,11 @@ def test_help_shows_each_default_and_variable() -> None:
         (["--poll-interval", "-5"], {}, "--poll-interval: input should be greater than 0"),
         ([], {"INSTANCE_OPERATOR_WORKERS": "0"}, "INSTANCE_OPERATOR_WORKERS: input should be"),
         ([], {"INSTANCE_OPERATOR_STANDALONE": "perhaps"}, "INSTANCE_OPERATOR_STANDALONE: input"),
+        (
+            ["--transient-retry-min", "100", "--transient-retry-max", "10"],
+            {},
+            "--transient-retry-min (100 s) is more than --transient-retry-max (10 s)",
+        ),
     ],
 )
 def test_refused_values_are_a_usage_error(argv: list[str], env: dict[str, str], line: str) -> None:
@@ -75,6 +81,15 @@ def test_refused_values_are_a_usage_error(argv: list[str], env: dict[str, str], 
     lines = done.stderr.strip().splitlines()
     assert lines[0].startswith("usage: instance-operator run")
     assert lines[-1].startswith(f"instance-operator run: error: {line}")
+
+
+def test_no_cluster_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    done = _cli("run", env={"KUBECONFIG": str(tmp_path / "missing.yaml"), "HOME": str(tmp_path)})
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    (line,) = [x for x in done.stderr.splitlines() if x.startswith("instance-operator run:")]
+    assert "no cluster to run against" in line
+    assert "KUBECONFIG" in line
 
 
 def test_version() -> None:

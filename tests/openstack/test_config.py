@@ -381,6 +381,22 @@ def test_unknown_keys_are_warned_about_by_name() -> None:
     assert _cloud("    region_name: R\n").warnings == ()
 
 
+def test_unknown_os_variables_are_warned_about_by_name() -> None:
+    env = {
+        "OS_AUTH_URL": "http://k",
+        "OS_TOKEN": SECRET,
+        "OS_PROJECT_ID": "p",
+        "OS_AUTH_TYPE": "token",
+    }
+    assert load_environment(env).warnings == ()
+    noisy = {**env, "OS_API_TIMEOUT": "3", "OS_IDENTITY_API_VERSION": "3"}
+    assert load_environment(noisy).warnings == (
+        "ignored, not used by this operator: OS_API_TIMEOUT, OS_IDENTITY_API_VERSION",
+    )
+    with pytest.raises(ConfigError, match="OS_PROFILE"):  # refused, as profile in clouds.yaml
+        load_environment({**env, "OS_PROFILE": "vexxhost"})
+
+
 def test_v3token_is_token() -> None:
     text = f"clouds:\n  t:\n    auth_type: v3token\n    auth: {{auth_url: http://k, token: {SECRET}, project_id: p}}\n"
     config = load_clouds_yaml(text, "t")

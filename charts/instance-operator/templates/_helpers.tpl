@@ -82,3 +82,12 @@ reads and patches the one peering object by name. Argument: the resource's plura
   resourceNames: [{{ .name | quote }}]
   verbs: ["get", "patch"]
 {{- end }}
+
+{{/* The operator's image: by digest when one is given (immutable), else by tag. */}}
+{{- define "instance-operator.image" -}}
+{{- if .Values.image.digest -}}
+{{ .Values.image.repository }}@{{ .Values.image.digest }}
+{{- else -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+{{- end }}

@@ -116,6 +116,16 @@ class OperatorConfig(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _retry_bounds_in_order(self) -> OperatorConfig:
+        if self.transient_retry_min > self.transient_retry_max:
+            raise ValueError(
+                f"--transient-retry-min ({self.transient_retry_min:g} s) is more than"
+                f" --transient-retry-max ({self.transient_retry_max:g} s): the first retry comes"
+                " after the minimum and the backoff stops growing at the maximum"
+            )
+        return self
+
 
 def flag(field: str) -> str:
     return "--" + field.replace("_", "-")
@@ -172,7 +182,9 @@ def from_arguments(args: argparse.Namespace) -> OperatorConfig:
         return OperatorConfig(**given)
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
-        name = str(error["loc"][0]) if error["loc"] else ""
+        if not error["loc"]:  # a rule across settings: its message names them
+            raise InvalidSetting(str(error.get("ctx", {}).get("error", error["msg"]))) from None
+        name = str(error["loc"][0])
         source = flag(name) if name in given else env_var(name)
         message = error["msg"][0].lower() + error["msg"][1:]
         raise InvalidSetting(f"{source}: {message}") from None

@@ -237,6 +237,7 @@ ENVIRONMENT: dict[str, tuple[str, ...]] = {
     "OS_CERT": ("cert",),
     "OS_KEY": ("key",),
     "OS_COMPUTE_API_VERSION": ("compute_api_version",),
+    "OS_PROFILE": ("profile",),  # refused, as in clouds.yaml
     **{
         f"OS_{field.upper()}": ("auth", field)
         for field in (
@@ -274,7 +275,20 @@ def load_environment(environ: Mapping[str, str]) -> CloudConfig:
         entry["verify"] = False
     names = {path: variable for variable, path in ENVIRONMENT.items()}
     names[("verify",)] = "OS_INSECURE"
-    return _build("envvars", entry, lambda loc: names.get(tuple(loc), "OS_" + loc[-1].upper()))
+    config = _build("envvars", entry, lambda loc: names.get(tuple(loc), "OS_" + loc[-1].upper()))
+    unused = sorted(
+        variable
+        for variable, value in environ.items()
+        if variable.startswith("OS_") and value and variable not in _ENVIRONMENT_READ
+    )
+    if not unused:
+        return config
+    warning = f"ignored, not used by this operator: {', '.join(unused)}"
+    return config.model_copy(update={"warnings": (*config.warnings, warning)})
+
+
+#: Every ``OS_*`` variable that is read: the cloud's, and the two that choose a clouds.yaml.
+_ENVIRONMENT_READ = frozenset(ENVIRONMENT) | {"OS_INSECURE", "OS_CLOUD", "OS_CLIENT_CONFIG_FILE"}
 
 
 #: Keys of a cloud entry that ``_CloudFields`` takes as they are.

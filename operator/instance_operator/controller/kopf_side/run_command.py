@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -37,9 +38,17 @@ def run(args: argparse.Namespace) -> int:
     except InvalidSetting as exc:
         usage_error(str(exc))  # exits 2 after the usage line, as a flag of the wrong type does
     configure(config.log_level, config.log_format)
-    if os.environ.get("KUBERNETES_SERVICE_HOST"):
-        k8s_config.load_incluster_config()  # type: ignore[no-untyped-call]
-    else:
-        k8s_config.load_kube_config()  # type: ignore[no-untyped-call]
+    try:
+        if os.environ.get("KUBERNETES_SERVICE_HOST"):
+            k8s_config.load_incluster_config()  # type: ignore[no-untyped-call]
+        else:
+            k8s_config.load_kube_config()  # type: ignore[no-untyped-call]
+    except k8s_config.ConfigException as exc:
+        print(
+            f"instance-operator run: no cluster to run against: {exc}. Set KUBECONFIG or"
+            " ~/.kube/config (its current context is used), or run in a pod.",
+            file=sys.stderr,
+        )
+        return 1
     build_operator(config, k8s.ApiClient()).run()
     return 0
