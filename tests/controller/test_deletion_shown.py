@@ -4,6 +4,8 @@ server it left behind; kopf's retries of it are warnings, not errors."""
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 
 from instance_operator.controller.runtime import Controller
 from instance_operator.controller.telemetry.log_setup import RetryIsAWarning
@@ -50,3 +52,19 @@ def test_kopfs_finalizer_retries_are_warnings() -> None:
     other = record("Handler 'finalize' failed with an exception. Will retry.")
     assert RetryIsAWarning().filter(other)
     assert other.levelno == logging.ERROR
+
+
+def test_run_s_logging_turns_kopf_s_finalizer_retries_into_warnings() -> None:
+    """What ``run`` sets up, in a process of its own (it configures the root logger)."""
+    script = (
+        "import logging\n"
+        "from instance_operator.controller.telemetry.log_setup import configure\n"
+        "configure('info', 'text')\n"
+        "logging.getLogger('kopf.objects').error("
+        "\"Handler 'finalize' failed temporarily: SecretNotFound: gone\")\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    (line,) = [x for x in done.stderr.splitlines() if "failed temporarily" in x]
+    assert "[WARNING" in line, line

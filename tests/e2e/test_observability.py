@@ -13,6 +13,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from instance_operator import __version__
 from instance_operator.sandbox import Box, OperatorFlags, Sandbox, example, example_cloud
 from instance_operator.simulator.config import Durations
 
@@ -136,3 +137,19 @@ def test_json_logs_name_the_instance_its_server_and_the_request(box: Box) -> Non
     assert line["server_id"] == box.cluster.status("web-1")["serverID"]
     assert str(line["request_id"]).startswith("req-")
     assert {"timestamp", "severity"} <= line.keys()
+
+
+def test_the_standard_collectors_and_the_work_queue_are_scraped(box: Box) -> None:
+    """The real process, not a registry in the test: Prometheus' process and Python collectors,
+    the build info, and the work queue's gauges fed by the running queue."""
+    scrape = samples()
+    names = {name for name, _ in scrape}
+    assert {"process_cpu_seconds_total", "process_resident_memory_bytes"} <= names
+    assert "python_info" in names
+    assert total("instance_operator_build_info", scrape, version=__version__) == 1
+    assert total("instance_operator_workqueue_depth", scrape) >= 0
+    assert total("instance_operator_workqueue_oldest_item_age_seconds", scrape) >= 0
+    assert {
+        "instance_operator_workqueue_depth",
+        "instance_operator_workqueue_oldest_item_age_seconds",
+    } <= names

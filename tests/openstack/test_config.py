@@ -353,6 +353,20 @@ def test_domain_shorthands() -> None:
     auth = load_environment(env).auth
     assert isinstance(auth, PasswordAuth)
     assert (auth.user_domain_id, auth.project_domain_id) == ("d1", "d1")
+    del env["OS_DOMAIN_ID"]
+    auth = load_environment({**env, "OS_DOMAIN_NAME": "Corp"}).auth
+    assert isinstance(auth, PasswordAuth)
+    assert (auth.user_domain_name, auth.project_domain_name) == ("Corp", "Corp")
+
+
+def test_endpoint_type_from_the_environment() -> None:
+    env = {"OS_AUTH_URL": "https://k", "OS_TOKEN": SECRET, "OS_PROJECT_ID": "p"}
+    env["OS_AUTH_TYPE"] = "token"
+    assert (
+        load_environment({**env, "OS_ENDPOINT_TYPE": "internalURL"}).interface is Interface.INTERNAL
+    )
+    with pytest.raises(ConfigError, match="OS_ENDPOINT_TYPE: contradicts interface"):
+        load_environment({**env, "OS_ENDPOINT_TYPE": "adminURL", "OS_INTERFACE": "public"})
 
 
 @pytest.mark.parametrize(
