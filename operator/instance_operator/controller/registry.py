@@ -54,13 +54,28 @@ class InstanceView:
         return self.ref.uid
 
     @property
+    def credentials_secret(self) -> str | None:
+        """``spec.cloudCredentialsRef.secretName``, read leniently: an invalid spec still names
+        its Secret (to keep it, and to be woken when it changes)."""
+        return self._credentials_field("secretName")
+
+    @property
+    def cloud_name(self) -> str:
+        """``spec.cloudCredentialsRef.cloudName``, read leniently ("?" if absent), for messages."""
+        return self._credentials_field("cloudName") or "?"
+
+    def _credentials_field(self, name: str) -> str | None:
+        ref = self.spec.get("cloudCredentialsRef")
+        value = ref.get(name) if isinstance(ref, Mapping) else None
+        return value if isinstance(value, str) else None
+
+    @property
     def secrets(self) -> tuple[SecretKey, ...]:
         """The Secrets the spec refers to (credentials, user data), read leniently: an invalid
         spec still names its Secrets, and fixing one of them must still wake the Instance."""
         found = []
-        credentials = self.spec.get("cloudCredentialsRef")
-        if isinstance(credentials, Mapping) and isinstance(credentials.get("secretName"), str):
-            found.append((self.ref.namespace, credentials["secretName"]))
+        if self.credentials_secret is not None:
+            found.append((self.ref.namespace, self.credentials_secret))
         user_data = self.spec.get("userData")
         secret_ref = user_data.get("secretRef") if isinstance(user_data, Mapping) else None
         if isinstance(secret_ref, Mapping) and isinstance(secret_ref.get("name"), str):

@@ -32,6 +32,7 @@ from instance_operator.controller.observe.sessions import Sessions
 from instance_operator.controller.reconcile.credentials import CloudAccess, SecretCache
 from instance_operator.controller.reconcile.finalizer import Finalizer, Outcome
 from instance_operator.controller.reconcile.holds import Held, Holds
+from instance_operator.controller.reconcile.locator import ServerLocator
 from instance_operator.controller.reconcile.reconciler import Reconciler
 from instance_operator.controller.registry import InstanceView, Registry
 from instance_operator.controller.status.writer import Recorder, StatusWriter
@@ -83,14 +84,19 @@ class Controller:
             lookup_ttl=config.lookup_cache_ttl,
             polled=self.telemetry.polled,
         )
+        self.locator = ServerLocator(
+            self.registry,
+            CloudAccess(self.secrets, self.clouds),
+            self.sessions,
+            clock=time.monotonic,
+        )
         self.reconciler = Reconciler(
             registry=self.registry,
             kube=kube,
             writer=self.writer,
             recorder=self.recorder,
-            access=CloudAccess(self.secrets, self.clouds),
+            locator=self.locator,
             secrets=self.secrets,
-            sessions=self.sessions,
             holds=self.holds,
             # A call whose answer was lost may still be on its way for as long as the client waits.
             in_flight_wait=settings.longest_call,
@@ -98,7 +104,7 @@ class Controller:
             telemetry=self.telemetry,
         )
         self.finalizer = Finalizer(
-            self.reconciler, self.registry, self.writer, self.recorder, clock=time.monotonic
+            self.locator, self.registry, self.writer, self.recorder, clock=time.monotonic
         )
         self.sweep = FinalizerSweep(
             self.registry, read=kube.get_instance, enqueue=self.queue.add, clock=time.monotonic

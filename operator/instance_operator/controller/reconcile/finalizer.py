@@ -20,8 +20,8 @@ from instance_operator.controller.reconcile.immutability import (
     CREDENTIALS_FIELD,
     changed_immutable_fields,
 )
+from instance_operator.controller.reconcile.locator import ServerLocator
 from instance_operator.controller.reconcile.pass_state import Pass
-from instance_operator.controller.reconcile.reconciler import Reconciler
 from instance_operator.controller.reconcile.server_changes import HURRY
 from instance_operator.controller.registry import InstanceView, Registry
 from instance_operator.controller.status import conditions
@@ -49,14 +49,14 @@ class Outcome:
 class Finalizer:
     def __init__(
         self,
-        reconciler: Reconciler,
+        locator: ServerLocator,
         registry: Registry,
         writer: StatusWriter,
         recorder: Recorder,
         *,
         clock: Callable[[], float],
     ) -> None:
-        self._reconciler = reconciler
+        self._locator = locator
         self._registry = registry
         self._writer = writer
         self._recorder = recorder
@@ -70,9 +70,7 @@ class Finalizer:
         try:
             return self._finalize(view, policy)
         except Exception as exc:
-            problem = classify(
-                exc, cloud=str(view.spec.get("cloudCredentialsRef", {}).get("cloudName", "?"))
-            )
+            problem = classify(exc, cloud=view.cloud_name)
             if policy is DeletionPolicy.ORPHAN:
                 recorded = self._writer.current(view)
                 server = f"server {recorded.get('serverName') or '?'} ({recorded.get('serverID')})"
@@ -94,7 +92,7 @@ class Finalizer:
         if CREDENTIALS_FIELD in changed_immutable_fields(recorded, view.spec):
             return self._credentials_changed(view, policy, recorded.get("serverID"))
         credentials = CloudCredentialsRef.model_validate(view.spec.get("cloudCredentialsRef"))
-        _, session, actuator = self._reconciler.open(view, credentials)
+        _, session, actuator = self._locator.open(view, credentials)
         watcher = session.watcher
         p = Pass(
             view=view,
@@ -102,7 +100,7 @@ class Finalizer:
             now=datetime.now(UTC),
             started=self._clock(),
         )
-        server = self._reconciler.locate(p, session, actuator)
+        server = self._locator.locate(p, session, actuator)
         if server is not None:
             set_server(server.id)
         if server is None or is_gone(server.status):
@@ -121,7 +119,7 @@ class Finalizer:
             return Outcome(done=True)
         if server.task_state != "deleting":
             actuator.delete(server.id)
-            self._reconciler.mutated(view.uid)
+            self._locator.mutated(view.uid)
             watcher.hurry(HURRY)
             p.status["phase"] = Phase.DELETING.value
             p.status["taskState"] = "deleting"
@@ -175,7 +173,7 @@ def _stuck_message(view: InstanceView, reason: Reason, problem: str) -> str:
     if reason is Reason.SECRET_NOT_FOUND:
         # Deleted by hand while Instances used it (its in-use finalizer removed too), or before
         # any operator put that finalizer on it.
-        secret = view.spec.get("cloudCredentialsRef", {}).get("secretName", "?")
+        secret = view.credentials_secret or "?"
         server = view.status.get("serverID") or "of this Instance"
         return (
             f"Cannot delete server {server}: its credentials Secret {view.ref.namespace}/{secret}"

@@ -61,9 +61,8 @@ class Held:
 
 def credentials_of(view: InstanceView) -> Held | None:
     """The credentials Secret of an Instance, read leniently (an invalid spec still names it)."""
-    ref = view.spec.get("cloudCredentialsRef")
-    name = ref.get("secretName") if isinstance(ref, Mapping) else None
-    return Held("secrets", view.ref.namespace, name) if isinstance(name, str) else None
+    name = view.credentials_secret
+    return Held("secrets", view.ref.namespace, name) if name is not None else None
 
 
 class Holds:

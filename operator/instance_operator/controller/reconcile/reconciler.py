@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from instance_operator.api.models import (
-    CloudCredentialsRef,
     InstanceSpec,
     Phase,
 )
@@ -28,11 +27,8 @@ from instance_operator.controller.config import OperatorConfig
 from instance_operator.controller.kube import Kube
 from instance_operator.controller.observe.observed import Observed
 from instance_operator.controller.observe.scope_watcher import ScopeWatcher
-from instance_operator.controller.observe.sessions import ScopeSession, Sessions
 from instance_operator.controller.reconcile.actuator import Actuator
 from instance_operator.controller.reconcile.credentials import (
-    Access,
-    CloudAccess,
     SecretCache,
     user_data,
 )
@@ -43,6 +39,7 @@ from instance_operator.controller.reconcile.immutability import (
     check_immutable,
     spec_digests,
 )
+from instance_operator.controller.reconcile.locator import ServerLocator
 from instance_operator.controller.reconcile.pass_state import Pass
 from instance_operator.controller.reconcile.reports import mirror, report_lost, report_unreachable
 from instance_operator.controller.reconcile.server_changes import HURRY, ServerChanges
@@ -101,9 +98,8 @@ class Reconciler:
         kube: Kube,
         writer: StatusWriter,
         recorder: Recorder,
-        access: CloudAccess,
+        locator: ServerLocator,
         secrets: SecretCache,
-        sessions: Sessions,
         holds: Holds,
         in_flight_wait: float,
         config: OperatorConfig,
@@ -115,16 +111,14 @@ class Reconciler:
         self._kube = kube
         self._writer = writer
         self._recorder = recorder
-        self._access = access
+        self._locator = locator
         self._secrets = secrets
-        self._sessions = sessions
         self._holds = holds
         self._config = config
         self._telemetry = telemetry
         self._clock = clock
         self._now = now
-        self._mutated: dict[str, float] = {}
-        self._changes = ServerChanges(clock=clock, mutated=self.mutated)
+        self._changes = ServerChanges(clock=clock, mutated=locator.mutated)
         self._failures: dict[str, int] = {}
         self._in_flight = InFlight(in_flight_wait)
 
@@ -150,52 +144,10 @@ class Reconciler:
 
     def forget(self, uid: str) -> None:
         """The Instance is gone from the cluster: drop what was remembered about it."""
-        self._mutated.pop(uid, None)
+        self._locator.forget(uid)
         self._failures.pop(uid, None)
         self._writer.forget(uid)
         self._recorder.resolved(uid)
-
-    def mutated(self, uid: str) -> None:
-        self._mutated[uid] = self._clock()
-
-    def last_mutation(self, uid: str) -> float:
-        return self._mutated.get(uid, float("-inf"))
-
-    # --- helpers for the finalizer and the runner -------------------------------------------------
-
-    def open(
-        self, view: InstanceView, credentials: CloudCredentialsRef
-    ) -> tuple[Access, ScopeSession, Actuator]:
-        """The Instance's cloud, its scope's session, and the actuator of its credentials."""
-        access = self._access.open(view.ref.namespace, credentials)
-        self._registry.assign_scope(view.uid, access.scope)
-        session, actuator = self._sessions.open(access)
-        return access, session, actuator
-
-    def locate(self, p: Pass, session: ScopeSession, actuator: Actuator) -> Observed | None:
-        """The Instance's server as fresh as the last change made to it: from the watcher when
-        its observation is newer than that change, else asked of Nova; found by tag (asked of Nova,
-        never of a cache) if the status does not know its ID yet, e.g. a create whose ID was
-        never recorded."""
-        server_id = p.status.get("serverID")
-        if server_id is None:
-            found = session.lookup.find(p.uid)
-            if found is not None:
-                p.status["serverID"] = found.id
-                self._registry.link_server(p.uid, found.id)
-                p.event(
-                    "Normal",
-                    Reason.ADOPTED,
-                    f"Found server {found.name} ({found.id}) tagged for this Instance; adopting it.",
-                )
-            return found
-        watcher = session.watcher
-        observed = watcher.observation(server_id)
-        if observed is None or observed.seen_at < self.last_mutation(p.uid):
-            observed = actuator.get(server_id, self._clock())
-            if observed is not None:
-                watcher.record(observed)
-        return observed
 
     # --- the live Instance -----------------------------------------------------------------------
 
@@ -203,12 +155,12 @@ class Reconciler:
         if p.status.get("serverID") and CREDENTIALS_FIELD in check_immutable(p):
             # Under other credentials the server may seem gone: never call it Lost, never act.
             return
-        access, session, actuator = self.open(p.view, spec.cloud_credentials_ref)
+        access, session, actuator = self._locator.open(p.view, spec.cloud_credentials_ref)
         watcher = session.watcher
         if access.insecure:
             p.notes.append(INSECURE_NOTE.format(cloud=access.cloud_name))
         watcher.wait_synced(SYNC_WAIT)
-        server = self.locate(p, session, actuator)
+        server = self._locator.locate(p, session, actuator)
         if server is not None:
             set_server(server.id)
         if server is None and p.status.get("serverID") is None:
@@ -280,8 +232,8 @@ class Reconciler:
         return ActionRunner(
             actuator,
             flush=self._flush,
-            mutated=self.mutated,
-            last_mutation=self.last_mutation,
+            mutated=self._locator.mutated,
+            last_mutation=self._locator.last_mutation,
             fast_poll=self._config.fast_poll_interval,
             finished=self._telemetry.action_finished,
             in_flight=self._in_flight,
