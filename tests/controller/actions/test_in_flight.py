@@ -91,7 +91,6 @@ class Harness:
 
     def runner(self) -> ActionRunner:
         return ActionRunner(
-            self.nova,  # type: ignore[arg-type]  # the two methods the runner uses
             flush=lambda p: self.flushed.append(dict(p.status)),
             mutated=lambda uid: None,
             last_mutation=lambda uid: 0.0,
@@ -113,7 +112,11 @@ class Harness:
         now = T0 + timedelta(seconds=self.clock.now - 1000.0)
         p = Pass(view=view, status=dict(self.status), now=now, started=self.clock.now)
         self.runner().run(
-            p, server(self.seen_at), power_policy=PowerPolicy.MANUAL, server_name="web"
+            p,
+            self.nova,  # type: ignore[arg-type]  # the two methods the runner uses
+            server(self.seen_at),
+            power_policy=PowerPolicy.MANUAL,
+            server_name="web",
         )
         self.status = p.status
         return p

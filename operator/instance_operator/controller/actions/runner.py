@@ -41,9 +41,8 @@ NOVA_SECOND = timedelta(seconds=1)
 class ActionRunner:
     def __init__(
         self,
-        actuator: Actuator,
         *,
-        flush: Callable[[Pass], None],
+        flush: Callable[[Pass], object],
         mutated: Callable[[str], None],
         last_mutation: Callable[[str], float],
         fast_poll: float,
@@ -51,7 +50,6 @@ class ActionRunner:
         in_flight: InFlight,
         clock: Callable[[], float],
     ) -> None:
-        self._actuator = actuator
         self._in_flight = in_flight
         self._clock = clock
         self._flush = flush
@@ -61,8 +59,16 @@ class ActionRunner:
         self._finished = finished
 
     def run(
-        self, p: Pass, server: Observed | None, *, power_policy: PowerPolicy, server_name: str
+        self,
+        p: Pass,
+        actuator: Actuator,
+        server: Observed | None,
+        *,
+        power_policy: PowerPolicy,
+        server_name: str,
     ) -> None:
+        """Each action's token, planned and carried out with ``actuator`` (the Instance's
+        credentials)."""
         facts = ServerFacts(server.status, server.task_state) if server else None
         for action in Action:
             token = p.view.annotations.get(action.annotation)
@@ -74,10 +80,15 @@ class ActionRunner:
                 server=facts,
                 server_name=server_name,
             )
-            self._carry_out(p, plan, server, server_name)
+            self._carry_out(p, actuator, plan, server, server_name)
 
     def _carry_out(
-        self, p: Pass, plan: actions.Plan, server: Observed | None, server_name: str
+        self,
+        p: Pass,
+        actuator: Actuator,
+        plan: actions.Plan,
+        server: Observed | None,
+        server_name: str,
     ) -> None:
         action, step = plan.action, plan.step
         if step is Step.NONE:
@@ -91,17 +102,18 @@ class ActionRunner:
             self._set(p, action, plan.token, ActionResult.PENDING, message)
         elif step is Step.CALL:
             assert server is not None
-            self._call(p, action, plan.token, server, server_name)
+            self._call(p, actuator, plan, server, server_name)
         elif step is Step.RECOVER:
-            self._recover(p, action, plan.token, server, server_name)
+            self._recover(p, actuator, plan, server, server_name)
         elif step is Step.AWAIT:
-            self._await(p, action, server)
+            self._await(p, actuator, action, server)
 
     # --- steps -----------------------------------------------------------------------------------
 
     def _call(
-        self, p: Pass, action: Action, token: str, server: Observed, server_name: str
+        self, p: Pass, actuator: Actuator, plan: actions.Plan, server: Observed, server_name: str
     ) -> None:
+        action, token = plan.action, plan.token
         if self._too_fresh(p, server):
             return
         old = p.record(action)
@@ -119,9 +131,9 @@ class ActionRunner:
         image_name = actions.snapshot_image_name(server_name, token)
         try:
             call = (
-                self._actuator.snapshot(server.id, image_name, p.ref)
+                actuator.snapshot(server.id, image_name, p.ref)
                 if action is Action.SNAPSHOT
-                else self._actuator.act(action, server.id)
+                else actuator.act(action, server.id)
             )
         except (os_errors.Conflict, os_errors.BadRequest, os_errors.Forbidden) as exc:
             self._finish(p, action, ActionResult.FAILED, f"Nova refused: {exc.message}")
@@ -146,8 +158,14 @@ class ActionRunner:
         p.soon(self._fast_poll)
 
     def _recover(
-        self, p: Pass, action: Action, token: str, server: Observed | None, server_name: str
+        self,
+        p: Pass,
+        actuator: Actuator,
+        plan: actions.Plan,
+        server: Observed | None,
+        server_name: str,
     ) -> None:
+        action, token = plan.action, plan.token
         record = p.record(action)
         assert record is not None
         if server is None:
@@ -159,7 +177,7 @@ class ActionRunner:
             since = record.server_updated_at + NOVA_SECOND
         else:
             since = (record.started_at or p.now) - CLOCK_SKEW
-        request_id = self._actuator.arrived(action, server.id, since=since)
+        request_id = actuator.arrived(action, server.id, since=since)
         key = CallKey.of(p.uid, action, record)
         if request_id is None:
             clock = self._clock()
@@ -187,7 +205,7 @@ class ActionRunner:
                     action.value,
                     token,
                 )
-                self._call(p, action, token, server, server_name)
+                self._call(p, actuator, plan, server, server_name)
             else:
                 self._in_flight.forget(key)
                 self._set(
@@ -204,7 +222,7 @@ class ActionRunner:
         p.set_record(action, record.model_copy(update={"request_id": request_id}))
         if action is Action.SNAPSHOT:
             image_name = actions.snapshot_image_name(server_name, token)
-            self._add_snapshot(p, token, image_name, self._actuator.find_image(image_name))
+            self._add_snapshot(p, token, image_name, actuator.find_image(image_name))
         p.soon(self._fast_poll)
 
     def _too_fresh(self, p: Pass, server: Observed) -> bool:
@@ -216,9 +234,9 @@ class ActionRunner:
             p.soon(wait)
         return wait > 0
 
-    def _await(self, p: Pass, action: Action, server: Observed | None) -> None:
+    def _await(self, p: Pass, actuator: Actuator, action: Action, server: Observed | None) -> None:
         if action is Action.SNAPSHOT:
-            self._await_snapshot(p)
+            self._await_snapshot(p, actuator)
             return
         if server is not None and server.seen_at < self._last_mutation(p.uid):
             p.soon(self._fast_poll)  # no evidence yet: this observation predates the call
@@ -230,14 +248,14 @@ class ActionRunner:
             return
         self._finish(p, action, *done)
 
-    def _await_snapshot(self, p: Pass) -> None:
+    def _await_snapshot(self, p: Pass, actuator: Actuator) -> None:
         record = p.record(Action.SNAPSHOT)
         assert record is not None
         snapshot = next(
             (s for s in p.status.get("snapshots") or [] if s.get("token") == record.token), None
         )
         image_id = snapshot.get("imageID") if snapshot else None
-        state = self._actuator.image_status(image_id) if image_id else None
+        state = actuator.image_status(image_id) if image_id else None
         if snapshot is not None and state is not None:
             snapshot["state"] = state
         done = actions.snapshot_outcome(state)

@@ -120,7 +120,16 @@ class Reconciler:
         self._now = now
         self._changes = ServerChanges(clock=clock, mutated=locator.mutated)
         self._failures: dict[str, int] = {}
-        self._in_flight = InFlight(in_flight_wait)
+        # A call whose answer was lost may still be on its way for ``in_flight_wait`` seconds.
+        self._runner = ActionRunner(
+            flush=lambda p: writer.write(p.view, p.final_status()),  # the write-ahead
+            mutated=locator.mutated,
+            last_mutation=locator.last_mutation,
+            fast_poll=config.fast_poll_interval,
+            finished=telemetry.action_finished,
+            in_flight=InFlight(in_flight_wait),
+            clock=clock,
+        )
 
     # --- entry points ----------------------------------------------------------------------------
 
@@ -200,7 +209,7 @@ class Reconciler:
         )
         p.activity = Reason.CREATING
         p.event("Normal", Reason.CREATED, f"Created server {name} ({server_id}).")
-        self._runner(actuator).run(p, None, power_policy=spec.power_state, server_name=name)
+        self._runner.run(p, actuator, None, power_policy=spec.power_state, server_name=name)
 
     def _converge(
         self,
@@ -213,7 +222,7 @@ class Reconciler:
         name = spec.server_name or default_server_name(p.view)
         if is_unreachable(server.status):
             report_unreachable(p, server)
-            self._runner(actuator).run(p, server, power_policy=spec.power_state, server_name=name)
+            self._runner.run(p, actuator, server, power_policy=spec.power_state, server_name=name)
             return
         if not is_busy(server.status, server.task_state) and server.status != "ERROR":
             changed = actuator.converge(p.ref, spec, server, name=name)
@@ -224,21 +233,9 @@ class Reconciler:
         self._changes.resize(p, spec, watcher, actuator, server)
         self._changes.enforce_power(p, spec, watcher, actuator, server)
         mirror(p, server, actuator.resolver.flavor_names())
-        self._runner(actuator).run(p, server, power_policy=spec.power_state, server_name=name)
+        self._runner.run(p, actuator, server, power_policy=spec.power_state, server_name=name)
         if p.called:
             watcher.hurry(HURRY)
-
-    def _runner(self, actuator: Actuator) -> ActionRunner:
-        return ActionRunner(
-            actuator,
-            flush=self._flush,
-            mutated=self._locator.mutated,
-            last_mutation=self._locator.last_mutation,
-            fast_poll=self._config.fast_poll_interval,
-            finished=self._telemetry.action_finished,
-            in_flight=self._in_flight,
-            clock=self._clock,
-        )
 
     # --- ending a pass ---------------------------------------------------------------------------
 
@@ -260,10 +257,6 @@ class Reconciler:
             log.warning("%s", p.problem.message)
         elif not isinstance(exc, UserError):
             log.info("%s", problem.message)
-
-    def _flush(self, p: Pass) -> None:
-        """Write the status as it stands (for the write-ahead of an action)."""
-        self._writer.write(p.view, p.final_status())
 
     def _settle(self, p: Pass) -> Result:
         if p.problem is None or not p.problem.transient:
