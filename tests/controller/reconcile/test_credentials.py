@@ -74,6 +74,35 @@ def test_the_secrets_cacert_key_is_the_trust_store() -> None:
     assert without.configs[0].credentials_key() != pool.configs[0].credentials_key()
 
 
+class _Keystone:
+    """A cloud that counts the times its project had to be asked of Keystone."""
+
+    asked = 0
+
+    @property
+    def project_id(self) -> str:
+        _Keystone.asked += 1
+        return "p-from-keystone"
+
+
+class _KeystonePool(_Pool):
+    def get(self, config: CloudConfig) -> Cloud:
+        self.configs.append(config)
+        return cast(Cloud, _Keystone())
+
+
+def test_a_scope_asks_keystone_only_for_a_project_it_does_not_know() -> None:
+    _Keystone.asked = 0
+    access = CloudAccess(SecretCache(cast(Kube, _Kube({"clouds.yaml": CLOUDS}))), _KeystonePool())
+    assert access.open("ns", REF).scope == "keystone.example/-/p1"
+    assert _Keystone.asked == 0
+    by_name = CLOUDS.replace(b"project_id: p1", b"project_name: team, project_domain_id: d")
+    access = CloudAccess(SecretCache(cast(Kube, _Kube({"clouds.yaml": by_name}))), _KeystonePool())
+    assert access.open("ns", REF).scope == "keystone.example/-/p-from-keystone"
+    access.open("ns", REF)
+    assert _Keystone.asked == 1  # once per config
+
+
 def test_a_broken_or_doubled_ca_bundle_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(UserError, match=r"cacert: not a PEM CA bundle"):
         _open({"clouds.yaml": CLOUDS, "cacert": b"not a certificate"})

@@ -178,14 +178,17 @@ class CloudAccess:
                 raise UserError(Reason.INVALID_CLOUDS_YAML, f"{where}: {exc}") from None
 
     def _scope(self, config: CloudConfig, cloud: Cloud) -> str:
-        """Servers are the project's, whoever asks: the scope is where, not who. Learning the
-        project ID of an application credential takes one authentication, done once per config."""
+        """Servers are the project's, whoever asks: the scope is where, not who. A project ID in
+        clouds.yaml is taken as it is; a project name or an application credential needs Keystone
+        to say which project it is: one authentication, once per config, which the pass needs
+        for its first Nova call anyway."""
         credentials = config.credentials_key()
         with self._lock:
             scope = self._scopes.get(credentials)
         if scope is None:
             host = urlsplit(config.auth.auth_url).netloc
-            scope = f"{host}/{config.region_name or '-'}/{cloud.project_id}"
+            project = getattr(config.auth, "project_id", None) or cloud.project_id
+            scope = f"{host}/{config.region_name or '-'}/{project}"
             with self._lock:
                 self._scopes[credentials] = scope
         return scope
