@@ -4,7 +4,7 @@ place only what differs, and finding a call in Nova's action log after the fact.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -85,3 +85,23 @@ def test_a_call_is_found_in_nova_s_log_only_after_the_moment_asked(
     assert actuator.arrived(Action.REBOOT, created.id, since=since) == call.request_id
     assert actuator.arrived(Action.STOP, created.id, since=since) is None
     assert actuator.arrived(Action.REBOOT, created.id, since=since + timedelta(hours=1)) is None
+
+
+def test_a_call_that_started_before_the_moment_asked_is_not_taken_for_a_later_one(
+    cloud: Cloud, sim: Simulator
+) -> None:
+    """Nova's ``changes-since`` filters on when an action was last updated: a reboot that started
+    before the moment asked but finished after it is listed, and must not count."""
+    actuator = Actuator(cloud, Resolver(cloud, ttl=60))
+    created = actuator.create(REF, spec(), name="team-a-web-1", user_data=None)
+    wait_active(cloud, created.id)
+    sim.clock.advance(1.0)
+    started = datetime.fromtimestamp(sim.clock.freeze(), UTC)
+    actuator.act(Action.REBOOT, created.id)
+    sim.clock.advance(5.0)  # the reboot (0.2 s) finishes, which updates its log entry
+    sim.clock.resume()
+    wait_active(cloud, created.id)
+    # Started at `started`, finished 0.2 s later: listed for a moment between, and not counted.
+    assert (
+        actuator.arrived(Action.REBOOT, created.id, since=started + timedelta(seconds=0.1)) is None
+    )
