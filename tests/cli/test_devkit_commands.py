@@ -87,7 +87,7 @@ def test_the_wheel_leaves_the_devkit_out(tmp_path: Path) -> None:
         n.split("/")[1] for n in names if n.startswith("instance_operator/") and n.count("/") > 1
     }
     assert packages >= {"api", "controller", "openstack"}
-    assert not packages & {"simulator", "kubeapi", "sandbox", "demo"}
+    assert not packages & {"simulator", "kubeapi", "sandbox", "demo", "devkit"}
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     requires = [
         line.split(":", 1)[1].strip()

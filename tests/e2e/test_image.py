@@ -175,7 +175,8 @@ def test_the_image_is_the_runtime_only_non_root_with_its_sbom(image: dict[str, A
             "-c",
             "import importlib.util as u; print(' '.join(m for m in ("
             "'instance_operator.simulator', 'instance_operator.kubeapi',"
-            " 'instance_operator.sandbox', 'instance_operator.demo', 'pytest', 'jsonschema',"
+            " 'instance_operator.sandbox', 'instance_operator.demo', 'instance_operator.devkit',"
+            " 'pytest', 'jsonschema',"
             " 'celpy') if u.find_spec(m)))",
         ],
         timeout=120,

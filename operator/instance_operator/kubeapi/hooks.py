@@ -20,9 +20,6 @@ Served as a middleware (after the token check), with its controls under ``/_kube
 
 from __future__ import annotations
 
-import asyncio
-import itertools
-import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -30,57 +27,40 @@ from typing import Any
 import requests
 from aiohttp import web
 
+from instance_operator.devkit import pauses
 from instance_operator.kubeapi import errors
 from instance_operator.kubeapi.control import PREFIX
 
 POINTS = ("before", "after")
-#: Seconds between looks at a held request's release flag.
-_POLL = 0.02
 _TIMEOUT = 10.0
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass
-class Pause:
-    id: int
-    point: str
-    method: str
-    path: str
-    #: Text the raw body must contain, or "" for any body.
-    contains: str
-    #: How many requests it has held (it holds one).
-    reached: int = 0
-    released: bool = False
-    #: The held request's client went away, and its handler was cancelled.
-    client_gone: bool = False
+class Pause(pauses.Pause):
+    #: Text the raw body must contain, or "" for any body. A pause holds one request.
+    contains: str = ""
 
 
 class Pauses:
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pauses: dict[int, Pause] = {}
-        self._ids = itertools.count(1)
+        self._book: pauses.PauseBook[Pause] = pauses.PauseBook(POINTS)
 
     def arm(self, point: str, method: str, path: str, contains: str = "") -> Pause:
-        if point not in POINTS:
-            raise ValueError(f"unknown point {point!r}; expected one of {', '.join(POINTS)}")
-        with self._lock:
-            pause = Pause(next(self._ids), point, method.upper(), path, contains)
-            self._pauses[pause.id] = pause
-            return Pause(**asdict(pause))
+        return self._book.arm(
+            lambda id_: Pause(id_, point, method.upper(), path, contains=contains)
+        )
 
     def get(self, pause_id: int) -> Pause:
-        with self._lock:
-            return Pause(**asdict(self._pauses[pause_id]))
+        return self._book.get(pause_id)
 
     def release(self, pause_id: int) -> None:
-        with self._lock:
-            self._pauses[pause_id].released = True
+        self._book.release(pause_id)
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if not self._pauses or request.path.startswith(PREFIX):
+        if self._book.empty or request.path.startswith(PREFIX):
             return await handler(request)
         body = (await request.read()).decode(errors="replace") if request.can_read_body else ""
         await self._hold("before", request, body)
@@ -89,30 +69,16 @@ class Pauses:
         return response
 
     async def _hold(self, point: str, request: web.Request, body: str) -> None:
-        with self._lock:
-            pause = next(
-                (
-                    p
-                    for p in self._pauses.values()
-                    if (p.point, p.method, p.path) == (point, request.method, request.path)
-                    and p.contains in body
-                    and p.reached == 0
-                ),
-                None,
-            )
-            if pause is None:
-                return
-            pause.reached = 1
-        try:
-            while True:
-                with self._lock:
-                    if pause.released:
-                        return
-                await asyncio.sleep(_POLL)
-        except asyncio.CancelledError:
-            with self._lock:
-                pause.client_gone = True
-            raise
+        pause = self._book.take(
+            lambda p: (
+                (p.point, p.method, p.path) == (point, request.method, request.path)
+                and p.contains in body
+                and p.reached == 0
+            ),
+            lambda p: None,
+        )
+        if pause is not None:
+            await self._book.hold(pause)
 
     def routes(self) -> list[web.RouteDef]:
         async def arm(request: web.Request) -> web.Response:

@@ -12,98 +12,63 @@ test sees that it was reached, kills the client, and releases it. The points:
 
 Thread-safe: the pipeline waits on the simulator's loop, a test arms and releases from another
 thread (in-process) or over ``/_sim/pauses`` (a subprocess). A held request notes when its client
-is gone, so a test can release it only after the simulator has seen the connection drop.
+is gone, so a test can release it only after the simulator has seen the connection drop. The
+bookkeeping is the development kit's (:mod:`instance_operator.devkit.pauses`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import itertools
-import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from typing import Any, Literal, get_args
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from instance_operator.devkit import pauses
 
 Point = Literal["received", "read", "acted"]
 POINTS: tuple[str, ...] = get_args(Point)
-#: Seconds between looks at a held request's release flag.
-_POLL = 0.02
 
 
 @dataclass
-class Pause:
-    id: int
-    point: str
-    method: str
-    path: str
+class Pause(pauses.Pause):
     #: How many more matching requests it holds.
-    left: int
-    #: How many requests it has held so far.
-    reached: int = 0
-    released: bool = False
-    #: The client of a held request has closed its connection (died, or gave up).
-    client_gone: bool = False
+    left: int = 1
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+
+def _one_less(pause: Pause) -> None:
+    pause.left -= 1
 
 
 class Pauses:
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pauses: dict[int, Pause] = {}
-        self._ids = itertools.count(1)
+        self._book: pauses.PauseBook[Pause] = pauses.PauseBook(POINTS)
 
     def arm(self, point: str, method: str, path: str, count: int = 1) -> Pause:
         """Hold the next ``count`` requests ``method path`` (a route template) at ``point``."""
-        if point not in POINTS:
-            raise ValueError(f"unknown point {point!r}; expected one of {', '.join(POINTS)}")
         if count < 1:
             raise ValueError("count must be at least 1")
-        with self._lock:
-            pause = Pause(next(self._ids), point, method.upper(), path, count)
-            self._pauses[pause.id] = pause
-            return Pause(**pause.as_dict())
+        return self._book.arm(lambda id_: Pause(id_, point, method.upper(), path, left=count))
 
     def get(self, pause_id: int) -> Pause:
         """A copy of the pause's state; ``KeyError`` if unknown."""
-        with self._lock:
-            return Pause(**self._pauses[pause_id].as_dict())
+        return self._book.get(pause_id)
 
     def release(self, pause_id: int) -> None:
         """Let every request it holds (and will hold) go on; ``KeyError`` if unknown."""
-        with self._lock:
-            self._pauses[pause_id].released = True
+        self._book.release(pause_id)
 
     def clear(self) -> None:
         """Release and forget every pause."""
-        with self._lock:
-            for pause in self._pauses.values():
-                pause.released = True
-            self._pauses.clear()
+        self._book.clear()
 
     async def reached(
         self, point: str, method: str, path: str, client_gone: Callable[[], bool]
     ) -> None:
         """Called by the pipeline at each point: returns at once unless a pause takes the request."""
-        if not self._pauses:  # the common case, without the lock
+        if self._book.empty:
             return
-        with self._lock:
-            pause = next(
-                (
-                    p
-                    for p in self._pauses.values()
-                    if (p.point, p.method, p.path) == (point, method, path) and p.left > 0
-                ),
-                None,
-            )
-            if pause is None:
-                return
-            pause.left -= 1
-            pause.reached += 1
-        while True:
-            with self._lock:
-                pause.client_gone = pause.client_gone or client_gone()
-                if pause.released:
-                    return
-            await asyncio.sleep(_POLL)
+        pause = self._book.take(
+            lambda p: (p.point, p.method, p.path) == (point, method, path) and p.left > 0,
+            _one_less,
+        )
+        if pause is not None:
+            await self._book.hold(pause, client_gone)
