@@ -29,7 +29,7 @@ RUN kube="$("$VIRTUAL_ENV/bin/python" -c 'import kubernetes, os; print(os.path.d
     && "$VIRTUAL_ENV/bin/python" -OO -m compileall -q -b "$kube" \
     && find "$kube" -name '*.py' -delete \
     && find "$kube" -name __pycache__ -prune -exec rm -rf {} + \
-    && "$VIRTUAL_ENV/bin/python" -c 'import instance_operator.controller.main'
+    && "$VIRTUAL_ENV/bin/python" -c 'import instance_operator.controller.kopf_side.assembly'
 
 
 # The same base as the build stage: the virtualenv's interpreter links to its Python.
