@@ -74,8 +74,9 @@ class InstanceView:
         """The Secrets the spec refers to (credentials, user data), read leniently: an invalid
         spec still names its Secrets, and fixing one of them must still wake the Instance."""
         found = []
-        if self.credentials_secret is not None:
-            found.append((self.ref.namespace, self.credentials_secret))
+        credentials = self.credentials_secret
+        if credentials is not None:
+            found.append((self.ref.namespace, credentials))
         user_data = self.spec.get("userData")
         secret_ref = user_data.get("secretRef") if isinstance(user_data, Mapping) else None
         if isinstance(secret_ref, Mapping) and isinstance(secret_ref.get("name"), str):

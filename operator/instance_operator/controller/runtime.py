@@ -36,7 +36,7 @@ from instance_operator.controller.reconcile.locator import ServerLocator
 from instance_operator.controller.reconcile.reconciler import Reconciler
 from instance_operator.controller.registry import InstanceView, Registry
 from instance_operator.controller.status.writer import Recorder, StatusWriter
-from instance_operator.controller.telemetry import log_context as logcontext
+from instance_operator.controller.telemetry.log_context import install as install_log_context
 from instance_operator.controller.telemetry.log_context import log_context
 from instance_operator.controller.telemetry.reporter import NoTelemetry, Telemetry
 from instance_operator.controller.workqueue import WorkQueue
@@ -57,7 +57,7 @@ class Controller:
         telemetry: Telemetry | None = None,
         openstack_metrics: MetricsHook | None = None,
     ) -> None:
-        logcontext.install()
+        install_log_context()
         self.telemetry = telemetry or NoTelemetry()
         self.config = config
         self.kube = kube

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from instance_operator.kubeapi import errors
-from instance_operator.kubeapi.crd_validation import validate_schemas
+from instance_operator.kubeapi.crd_validation import fields, validate_schemas
 from instance_operator.kubeapi.crd_validation.fields import Path
 from instance_operator.kubeapi.crd_validation.shape import misshapen
 from instance_operator.kubeapi.metadata import now
@@ -68,34 +68,28 @@ _COLUMN_FORMATS = ("byte", "date", "date-time", "double", "float", "int32", "int
 def _version_causes(index: int, version: dict[str, Any]) -> list[dict[str, str]]:
     """A version's name (a DNS-1035 label) and its printer columns, as the API server checks
     them: ``kubectl get`` would otherwise meet a column it cannot render."""
-    where = f"spec.versions[{index}]"
+    where = Path("spec.versions").index(index)
     causes = []
     name = version.get("name") or ""
     if not name:
-        causes.append(_cause(f"{where}.name", "Required value", "FieldValueRequired"))
+        causes.append(fields.required(where.child("name")))
     elif len(name) > 63 or not _DNS1035.match(name):
         detail = (
             "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start"
             " with an alphabetic character, and end with an alphanumeric character (e.g."
             " 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
         )
-        causes.append(_cause(f"{where}.name", f'Invalid value: "{name}": {detail}'))
+        causes.append(fields.invalid(where.child("name"), name, detail))
     for column_index, column in enumerate(version.get("additionalPrinterColumns") or []):
-        at = f"{where}.additionalPrinterColumns[{column_index}]"
+        at = where.child("additionalPrinterColumns").index(column_index)
         for field in ("name", "jsonPath"):
             if not column.get(field):
-                causes.append(_cause(f"{at}.{field}", "Required value", "FieldValueRequired"))
+                causes.append(fields.required(at.child(field)))
         for field, supported in (("type", _COLUMN_TYPES), ("format", _COLUMN_FORMATS)):
             value = column.get(field)
             if (field == "type" or value) and value not in supported:
-                options = ", ".join(f'"{option}"' for option in supported)
-                message = f'Unsupported value: "{value or ""}": supported values: {options}'
-                causes.append(_cause(f"{at}.{field}", message, "FieldValueNotSupported"))
+                causes.append(fields.not_supported(at.child(field), value or "", list(supported)))
     return causes
-
-
-def _cause(field: str, message: str, reason: str = "FieldValueInvalid") -> dict[str, str]:
-    return {"reason": reason, "message": message, "field": field}
 
 
 def _schema_causes(versions: list[dict[str, Any]], spec: dict[str, Any]) -> list[dict[str, str]]:

@@ -84,9 +84,11 @@ def test_one_listing_per_lifetime_and_failures_are_not_kept(nova: Nova) -> None:
 
 def test_many_threads_missing_the_cache_list_once(nova: Nova) -> None:
     names = resolver(Clock())
-    nova.gate.clear()  # the first listing waits until every thread has asked or found the cache
+    nova.gate.clear()  # the first listing waits until every thread has asked
     with ThreadPoolExecutor(8) as pool:
         asked = [pool.submit(names.flavor, FlavorRef(name="m1.large")) for _ in range(8)]
+        while not all(f.running() for f in asked):
+            threading.Event().wait(0.01)
         nova.gate.set()
         assert {f.result(timeout=30).id for f in asked} == {"f2"}
     assert nova.calls == 1
