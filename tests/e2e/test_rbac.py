@@ -57,8 +57,9 @@ INSTALLED_KINDS = (
 )
 
 
-#: How a refusal shows in the operator's log (kopf's and the kubernetes client's wording).
-FORBIDDEN = re.compile(r"\b403\b|Forbidden")
+#: How a refusal shows in the operator's log (kopf's and the kubernetes client's wording); a 403
+#: that is a log line's milliseconds (``[... 16:20:40,403]``) is not one.
+FORBIDDEN = re.compile(r"(?<!,)\b403\b|Forbidden")
 
 
 @dataclasses.dataclass(frozen=True)

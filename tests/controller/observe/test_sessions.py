@@ -74,7 +74,7 @@ def test_a_scope_with_no_instance_left_costs_no_thread() -> None:
         opened.prune()
 
         assert opened.all() == [kept]
-        gone.lookup._thread.join(5)
+        gone.lookup._thread.join(30)
         assert not gone.lookup._thread.is_alive()
         assert not gone.watcher._thread.is_alive()
         assert kept.lookup._thread.is_alive()
@@ -85,5 +85,5 @@ def test_a_scope_with_no_instance_left_costs_no_thread() -> None:
     finally:
         opened.stop()
     for session in (kept, gone, fresh):
-        session.lookup._thread.join(5)
+        session.lookup._thread.join(30)
     assert scope_threads() - before == set()
