@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
             k8s_config.load_kube_config()  # type: ignore[no-untyped-call]
     except k8s_config.ConfigException as exc:
         print(
-            f"instance-operator run: no cluster to run against: {exc}. Set KUBECONFIG or"
+            f"instance-operator run: no cluster to run against: {str(exc).rstrip('.')}. Set KUBECONFIG or"
             " ~/.kube/config (its current context is used), or run in a pod.",
             file=sys.stderr,
         )
