@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -74,15 +75,24 @@ class DemoRun:
             time.sleep(0.05)
 
     def finish(self, timeout: float = DEMO_TIMEOUT) -> int:
+        """The exit code; a demo still running after ``timeout`` dumps its threads' stacks first.
+
+        The dump (faulthandler, on SIGABRT) lands in :attr:`output`, so a failure shows where
+        the demo was stuck, not only that it was.
+        """
         try:
-            code = self.process.wait(timeout)
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGABRT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(10)
+            raise AssertionError(f"the demo ran on after {timeout} s:\n{self.output}") from None
         finally:
             if self.process.poll() is None:
                 self.process.kill()
                 self.process.wait()
             for thread in self._threads:
                 thread.join(5)
-        return code
 
     def assert_nothing_left(self, started: int = 3) -> None:
         """``started``: the simulator, the Kubernetes API (unless given one), the operator."""
@@ -96,7 +106,7 @@ class DemoRun:
 def environment(tmp: Path, **extra: str) -> dict[str, str]:
     """The user's environment without KUBECONFIG; temporary files (logs) go to ``tmp``."""
     env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
-    return {**env, "TMPDIR": str(tmp), **extra}
+    return {**env, "TMPDIR": str(tmp), "PYTHONFAULTHANDLER": "1", **extra}
 
 
 def test_the_demo_runs_to_the_end_embedded_and_on_an_existing_cluster(tmp_path: Path) -> None:
