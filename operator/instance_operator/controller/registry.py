@@ -9,13 +9,19 @@ see half an update.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
+from instance_operator.api.models import InstanceStatus
 from instance_operator.controller.kube import InstanceRef
+
+log = logging.getLogger(__name__)
 
 SecretKey = tuple[str, str]  # (namespace, name)
 
@@ -24,9 +30,11 @@ SecretKey = tuple[str, str]  # (namespace, name)
 class InstanceView:
     ref: InstanceRef
     generation: int
+    #: As written: the reconciler validates it, for an invalid spec is the user's to fix and
+    #: must still be reported (and its Secrets still known), not dropped here.
     spec: Mapping[str, Any]
     annotations: Mapping[str, str]
-    status: Mapping[str, Any]
+    status: InstanceStatus
     deleting: bool
     resource_version: str = ""
     created: str = field(default="", compare=False)
@@ -42,7 +50,7 @@ class InstanceView:
             generation=int(meta.get("generation") or 0),
             spec=body.get("spec") or {},
             annotations=dict(meta.get("annotations") or {}),
-            status=body.get("status") or {},
+            status=status_of(body),
             deleting=bool(meta.get("deletionTimestamp")),
             resource_version=meta.get("resourceVersion", ""),
             created=meta.get("creationTimestamp", ""),
@@ -84,6 +92,23 @@ class InstanceView:
         return tuple(found)
 
 
+def status_of(body: Mapping[str, Any]) -> InstanceStatus:
+    """The status as the operator last wrote it. One that does not parse (edited by hand through
+    the status subresource) counts as empty: the next pass finds the server again by its tag and
+    writes the status anew, so nothing is created twice."""
+    try:
+        return InstanceStatus.model_validate(body.get("status") or {})
+    except ValidationError as exc:
+        meta = body.get("metadata", {})
+        log.warning(
+            "The status of Instance %s/%s is not one the operator wrote (%s); rebuilding it",
+            meta.get("namespace"),
+            meta.get("name"),
+            exc.errors()[0]["msg"],
+        )
+        return InstanceStatus()
+
+
 class Registry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -97,9 +122,8 @@ class Registry:
         view = InstanceView.from_body(body)
         with self._lock:
             self._views[view.uid] = view
-            server_id = view.status.get("serverID")
-            if isinstance(server_id, str):
-                self._link(view.uid, server_id)
+            if view.status.server_id is not None:
+                self._link(view.uid, view.status.server_id)
         return view
 
     def _link(self, uid: str, server_id: str) -> None:

@@ -23,6 +23,7 @@ from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError as TransportError
 
 from instance_operator.api import names
+from instance_operator.api.models import Phase
 from instance_operator.controller.config import OperatorConfig
 from instance_operator.controller.kopf_side.finalizer_sweep import FinalizerSweep
 from instance_operator.controller.kopf_side.peering import ActivityGate
@@ -237,8 +238,8 @@ class Controller:
 
     # --- what the metrics read ------------------------------------------------------------------
 
-    def phases(self) -> list[str | None]:
-        return [view.status.get("phase") for view in self.registry.all()]
+    def phases(self) -> list[Phase | None]:
+        return [view.status.phase for view in self.registry.all()]
 
     def watcher_lags(self) -> list[tuple[str, float]]:
         return [(s.scope, s.watcher.seconds_since_success()) for s in self.sessions.all()]

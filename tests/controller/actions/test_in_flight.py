@@ -12,7 +12,13 @@ from typing import Any
 
 import pytest
 
-from instance_operator.api.models import ActionResult, ActionStatus, PowerPolicy
+from instance_operator.api.models import (
+    ActionResult,
+    ActionsStatus,
+    ActionStatus,
+    InstanceStatus,
+    PowerPolicy,
+)
 from instance_operator.api.names import Action
 from instance_operator.controller.actions.in_flight import InFlight
 from instance_operator.controller.actions.runner import RECHECK, ActionRunner
@@ -84,14 +90,14 @@ class Harness:
     def __init__(self) -> None:
         self.nova = FakeNova()
         self.clock = Clock()
-        self.flushed: list[dict[str, Any]] = []
+        self.flushed: list[InstanceStatus] = []
         self.in_flight = InFlight(LIMIT)
-        self.status: dict[str, Any] = {}
+        self.status = InstanceStatus()
         self.seen_at = 0.0
 
     def runner(self) -> ActionRunner:
         return ActionRunner(
-            flush=lambda p: self.flushed.append(dict(p.status)),
+            flush=lambda p: self.flushed.append(p.status.model_copy(deep=True)),
             mutated=lambda uid: None,
             last_mutation=lambda uid: 0.0,
             fast_poll=0.5,
@@ -110,7 +116,9 @@ class Harness:
             deleting=False,
         )
         now = T0 + timedelta(seconds=self.clock.now - 1000.0)
-        p = Pass(view=view, status=dict(self.status), now=now, started=self.clock.now)
+        p = Pass(
+            view=view, status=self.status.model_copy(deep=True), now=now, started=self.clock.now
+        )
         self.runner().run(
             p,
             self.nova,  # type: ignore[arg-type]  # the two methods the runner uses
@@ -122,7 +130,9 @@ class Harness:
         return p
 
     def record(self) -> ActionStatus:
-        return ActionStatus.model_validate(self.status["actions"]["reboot"])
+        assert self.status.actions is not None
+        assert self.status.actions.reboot is not None
+        return self.status.actions.reboot
 
     def write_ahead_from_a_dead_process(self) -> None:
         """A Running record without a request ID, as a process killed around the call leaves it."""
@@ -133,7 +143,7 @@ class Harness:
             startedAt=T0,
             serverUpdatedAt=T0,
         )
-        self.status = {"actions": {"reboot": record.model_dump(by_alias=True, mode="json")}}
+        self.status = InstanceStatus(actions=ActionsStatus(reboot=record))
 
 
 @pytest.fixture
@@ -177,7 +187,7 @@ def test_a_call_that_never_arrived_is_made_once_the_limit_has_passed(h: Harness)
     h.run_pass()
     assert h.nova.calls == 1
     assert h.record().request_id == "req-1"
-    assert h.flushed[-1]["actions"]["reboot"]["result"] == "Running"  # written ahead again
+    assert h.flushed[-1].wire()["actions"]["reboot"]["result"] == "Running"  # written ahead again
 
 
 def test_a_lost_answer_starts_the_wait_when_it_is_lost(h: Harness) -> None:

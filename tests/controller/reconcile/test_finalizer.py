@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, cast
 
+from instance_operator.api.models import InstanceStatus
 from instance_operator.controller.observe.observed import Observed
 from instance_operator.controller.reconcile.failures import UserError
 from instance_operator.controller.reconcile.finalizer import Finalizer
@@ -66,15 +67,17 @@ class Locator:
 
 
 class Writer:
+    """Remembers the statuses written, as the API would store them."""
+
     def __init__(self, status: dict[str, Any]) -> None:
-        self.status = status
+        self.status = InstanceStatus.model_validate(status)
         self.written: list[dict[str, Any]] = []
 
-    def current(self, view: Any) -> dict[str, Any]:
-        return dict(self.status)
+    def current(self, view: Any) -> InstanceStatus:
+        return self.status.model_copy(deep=True)
 
-    def write(self, view: Any, status: dict[str, Any]) -> bool:
-        self.written.append(dict(status))
+    def write(self, view: Any, status: InstanceStatus) -> bool:
+        self.written.append(status.wire())
         return True
 
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from instance_operator.api.models import InstanceStatus
 from instance_operator.controller.observe.observed import Observed
 from instance_operator.controller.observe.sessions import ScopeSession, Sessions
 from instance_operator.controller.reconcile.actuator import Actuator
@@ -78,7 +79,8 @@ def locator(registry: Registry, clock: Clock) -> ServerLocator:
 
 def a_pass(status: dict[str, Any]) -> Pass:
     view = InstanceView.from_body({"metadata": {"namespace": "ns", "name": "web-1", "uid": "u1"}})
-    return Pass(view=view, status=status, now=datetime.now(UTC), started=0.0)
+    typed = InstanceStatus.model_validate(status)
+    return Pass(view=view, status=typed, now=datetime.now(UTC), started=0.0)
 
 
 def locate(found: ServerLocator, p: Pass, session: FakeSession, actuator: FakeActuator) -> Any:
@@ -111,9 +113,9 @@ def test_without_an_id_the_server_is_found_by_its_tag_and_adopted() -> None:
     p = a_pass({})
     assert locate(found, p, session, FakeActuator(None)) is SERVER
     assert session.lookup.asked == ["u1"]
-    assert p.status["serverID"] == "s1"
+    assert p.status.server_id == "s1"
     assert registry.uid_for_server("s1") == "u1"
     assert [e[1] for e in p.events] == [Reason.ADOPTED]
     nothing = a_pass({})
     assert locate(found, nothing, FakeSession(None, tagged=None), FakeActuator(None)) is None
-    assert "serverID" not in nothing.status
+    assert nothing.status.server_id is None

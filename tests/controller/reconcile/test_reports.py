@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from instance_operator.api.models import InstanceStatus, Phase
 from instance_operator.controller.observe.observed import Observed
 from instance_operator.controller.reconcile.immutability import (
     CREDENTIALS_FIELD,
@@ -27,23 +28,27 @@ SERVER = Observed(
 
 
 def a_pass(status: dict[str, Any] | None = None, spec: dict[str, Any] | None = None) -> Pass:
+    """A pass over an Instance whose status is ``status`` as the API stores it."""
     body = {
         "metadata": {"namespace": "ns", "name": "web-1", "uid": "u1"},
         "spec": spec or example("instance-minimal.yaml")["spec"],
     }
     return Pass(
-        view=InstanceView.from_body(body), status=status or {}, now=datetime.now(UTC), started=0.0
+        view=InstanceView.from_body(body),
+        status=InstanceStatus.model_validate(status or {}),
+        now=datetime.now(UTC),
+        started=0.0,
     )
 
 
 def test_mirror_fills_in_the_half_of_the_flavor_nova_does_not_show() -> None:
     p = a_pass({"serverID": "s1", "taskState": "stale"})
     mirror(p, SERVER, {"f1": "m1.small"})
-    assert (p.status["flavorID"], p.status["flavorName"]) == ("f1", "m1.small")
-    assert "taskState" not in p.status  # what Nova no longer shows goes
+    assert (p.status.flavor_id, p.status.flavor_name) == ("f1", "m1.small")
+    assert "taskState" not in p.status.wire()  # what Nova no longer shows goes
     by_name = a_pass({"serverID": "s1"})
     mirror(by_name, replace(SERVER, flavor_id=None, flavor_name="m1.small"), {"f1": "m1.small"})
-    assert by_name.status["flavorID"] == "f1"
+    assert by_name.status.flavor_id == "f1"
     assert by_name.problem is None
 
 
@@ -59,19 +64,20 @@ def test_an_errored_server_is_a_problem_that_names_nova_s_fault() -> None:
 def test_lost_keeps_the_server_s_id_and_name_and_drops_the_rest() -> None:
     p = a_pass({"serverID": "s1", "serverName": "web-1", "addresses": [], "flavorID": "f1"})
     report_lost(p)
-    assert p.status == {"serverID": "s1", "serverName": "web-1", "phase": "Lost"}
+    assert p.status.wire() == {"serverID": "s1", "serverName": "web-1", "phase": "Lost"}
     assert p.problem is not None
     assert p.problem.reason is Reason.SERVER_LOST
 
 
 def test_unknown_is_reported_once_and_keeps_what_was_known() -> None:
-    p = a_pass({"serverID": "s1", "addresses": ["kept"], "serverStatus": "ACTIVE"})
+    kept = [{"network": "private", "ip": "10.0.0.5", "version": 4}]
+    p = a_pass({"serverID": "s1", "addresses": kept, "serverStatus": "ACTIVE"})
     unknown = replace(SERVER, status="UNKNOWN")
     report_unreachable(p, unknown)
-    assert p.status["phase"] == "Unknown"
-    assert p.status["addresses"] == ["kept"]
+    assert p.status.phase is Phase.UNKNOWN
+    assert p.status.wire()["addresses"] == kept
     assert [e[1] for e in p.events] == [Reason.SERVER_UNKNOWN]
-    again = a_pass(dict(p.status))
+    again = a_pass(p.status.wire())
     report_unreachable(again, unknown)
     assert again.events == []  # the Event is for the change, not every pass
     assert again.problem is not None
@@ -81,14 +87,15 @@ def test_unknown_is_reported_once_and_keeps_what_was_known() -> None:
 def test_changed_immutable_fields_are_reported_and_nothing_else() -> None:
     spec = example("instance-minimal.yaml")["spec"]
     recorded = {"specDigests": spec_digests(spec)}
-    assert changed_immutable_fields(recorded, spec) == []
+    typed = InstanceStatus.model_validate(recorded)
+    assert changed_immutable_fields(typed, spec) == []
     moved = {**spec, "cloudCredentialsRef": {"secretName": "other", "cloudName": "mycloud"}}
-    assert changed_immutable_fields(recorded, moved) == [CREDENTIALS_FIELD]
-    p = a_pass(dict(recorded), moved)
+    assert changed_immutable_fields(typed, moved) == [CREDENTIALS_FIELD]
+    p = a_pass(recorded, moved)
     assert check_immutable(p) == [CREDENTIALS_FIELD]
     assert p.problem is not None
     assert p.problem.reason is Reason.IMMUTABLE_FIELD_CHANGED
     # An Instance from before digests were kept starts from its current spec.
     fresh = a_pass({}, moved)
     assert check_immutable(fresh) == []
-    assert fresh.status["specDigests"] == spec_digests(moved)
+    assert fresh.status.spec_digests == spec_digests(moved)

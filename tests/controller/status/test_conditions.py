@@ -1,16 +1,21 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from instance_operator.api.models import Phase
+from instance_operator.api.models import Condition, Phase
 from instance_operator.controller.status.conditions import Health, Problem, compute
 from instance_operator.controller.status.reasons import Reason
 
 T0 = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 
 
-def by_type(conditions: list[dict[str, object]]) -> dict[object, dict[str, object]]:
-    return {c["type"]: c for c in conditions}
+def by_type(conditions: list[Condition]) -> dict[str, dict[str, Any]]:
+    """The conditions as the API stores them, by type."""
+    return {
+        c.type.value: c.model_dump(by_alias=True, exclude_none=True, mode="json")
+        for c in conditions
+    }
 
 
 def test_ready_only_when_active_and_applied() -> None:

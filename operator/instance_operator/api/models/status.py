@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -218,3 +218,8 @@ class InstanceStatus(_Status):
         max_length=MAX_SNAPSHOTS,
         description=f"The last {MAX_SNAPSHOTS} snapshots, newest last.",
     )
+
+    def wire(self) -> dict[str, Any]:
+        """The status as the API stores it: wire names, no nulls (a field without a value is left
+        out), so that equal statuses give equal dicts and a merge patch of their difference."""
+        return self.model_dump(by_alias=True, exclude_none=True, mode="json")

@@ -13,7 +13,13 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from instance_operator.api.models import MAX_SNAPSHOTS, ActionResult, ActionStatus, PowerPolicy
+from instance_operator.api.models import (
+    MAX_SNAPSHOTS,
+    ActionResult,
+    ActionStatus,
+    PowerPolicy,
+    SnapshotStatus,
+)
 from instance_operator.api.names import Action
 from instance_operator.controller.actions import plan as actions
 from instance_operator.controller.actions.in_flight import CallKey, InFlight
@@ -251,13 +257,11 @@ class ActionRunner:
     def _await_snapshot(self, p: Pass, actuator: Actuator) -> None:
         record = p.record(Action.SNAPSHOT)
         assert record is not None
-        snapshot = next(
-            (s for s in p.status.get("snapshots") or [] if s.get("token") == record.token), None
-        )
-        image_id = snapshot.get("imageID") if snapshot else None
+        snapshot = next((s for s in p.status.snapshots or [] if s.token == record.token), None)
+        image_id = snapshot.image_id if snapshot else None
         state = actuator.image_status(image_id) if image_id else None
         if snapshot is not None and state is not None:
-            snapshot["state"] = state
+            snapshot.state = state
         done = actions.snapshot_outcome(state)
         if done is None:
             p.soon(self._fast_poll)
@@ -306,17 +310,17 @@ class ActionRunner:
             )
 
     def _add_snapshot(self, p: Pass, token: str, image_name: str, image_id: str | None) -> None:
-        snapshots = [s for s in p.status.get("snapshots") or [] if s.get("token") != token]
-        entry = {"token": token, "imageName": image_name, "state": "queued", "createdAt": _stamp(p)}
-        if image_id:
-            entry["imageID"] = image_id
-        p.status["snapshots"] = [*snapshots, entry][-MAX_SNAPSHOTS:]
+        snapshots = [s for s in p.status.snapshots or [] if s.token != token]
+        entry = SnapshotStatus(
+            token=token,
+            image_name=image_name,
+            image_id=image_id or None,
+            state="queued",
+            created_at=p.now.replace(microsecond=0),
+        )
+        p.status.snapshots = [*snapshots, entry][-MAX_SNAPSHOTS:]
 
 
 def _wall(p: Pass, clock: float) -> datetime:
     """The wall time at monotonic ``clock``, from the pass's start."""
     return p.now + timedelta(seconds=clock - p.started)
-
-
-def _stamp(p: Pass) -> str:
-    return p.now.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -73,7 +73,7 @@ class Finalizer:
             problem = classify(exc, cloud=view.cloud_name)
             if policy is DeletionPolicy.ORPHAN:
                 recorded = self._writer.current(view)
-                server = f"server {recorded.get('serverName') or '?'} ({recorded.get('serverID')})"
+                server = f"server {recorded.server_name or '?'} ({recorded.server_id})"
                 # The Instance is gone after this: no retry to promise, only where the server is.
                 message = (
                     f"Released without cleaning up {server}: the cloud could not be used"
@@ -90,7 +90,7 @@ class Finalizer:
     def _finalize(self, view: InstanceView, policy: DeletionPolicy) -> Outcome:
         recorded = self._writer.current(view)
         if CREDENTIALS_FIELD in changed_immutable_fields(recorded, view.spec):
-            return self._credentials_changed(view, policy, recorded.get("serverID"))
+            return self._credentials_changed(view, policy, recorded.server_id)
         credentials = CloudCredentialsRef.model_validate(view.spec.get("cloudCredentialsRef"))
         _, session, actuator = self._locator.open(view, credentials)
         watcher = session.watcher
@@ -104,9 +104,9 @@ class Finalizer:
         if server is not None:
             set_server(server.id)
         if server is None or is_gone(server.status):
-            if p.status.get("serverID") and policy is DeletionPolicy.DELETE:
+            if p.status.server_id and policy is DeletionPolicy.DELETE:
                 self._recorder.normal(
-                    view.ref, Reason.DELETED, f"Server {p.status['serverID']} is deleted."
+                    view.ref, Reason.DELETED, f"Server {p.status.server_id} is deleted."
                 )
             return Outcome(done=True)
         if policy is DeletionPolicy.ORPHAN:
@@ -121,12 +121,12 @@ class Finalizer:
             actuator.delete(server.id)
             self._locator.mutated(view.uid)
             watcher.hurry(HURRY)
-            p.status["phase"] = Phase.DELETING.value
-            p.status["taskState"] = "deleting"
-            p.status["conditions"] = conditions.compute(
+            p.status.phase = Phase.DELETING
+            p.status.task_state = "deleting"
+            p.status.conditions = conditions.compute(
                 Health(phase=Phase.DELETING, spec_applied=False, activity=Reason.DELETING),
                 view.generation,
-                p.status.get("conditions", []),
+                p.status.conditions or [],
                 p.now,
             )
             self._writer.write(view, p.status)
@@ -159,11 +159,11 @@ class Finalizer:
         """A deletion that cannot go on says why in its conditions too, not only in an Event:
         ``kubectl get instance`` and kstatus (Stalled) show it."""
         status = self._writer.current(view)
-        status["phase"] = Phase.DELETING.value
-        status["conditions"] = conditions.compute(
+        status.phase = Phase.DELETING
+        status.conditions = conditions.compute(
             Health(phase=Phase.DELETING, spec_applied=False, problem=problem),
             view.generation,
-            status.get("conditions", []),
+            status.conditions or [],
             datetime.now(UTC),
         )
         self._writer.write(view, status)
@@ -174,7 +174,7 @@ def _stuck_message(view: InstanceView, reason: Reason, problem: str) -> str:
         # Deleted by hand while Instances used it (its in-use finalizer removed too), or before
         # any operator put that finalizer on it.
         secret = view.credentials_secret or "?"
-        server = view.status.get("serverID") or "of this Instance"
+        server = view.status.server_id or "of this Instance"
         return (
             f"Cannot delete server {server}: its credentials Secret {view.ref.namespace}/{secret}"
             " no longer exists. Either restore the Secret (the same clouds.yaml) and the deletion"

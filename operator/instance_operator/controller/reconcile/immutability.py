@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from instance_operator.api.models import IMMUTABLE_FIELDS
+from instance_operator.api.models import IMMUTABLE_FIELDS, InstanceStatus
 from instance_operator.controller.reconcile.pass_state import Pass
 from instance_operator.controller.status.conditions import Problem
 from instance_operator.controller.status.reasons import Reason
@@ -29,10 +29,10 @@ def spec_digests(spec: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def changed_immutable_fields(status: Mapping[str, Any], spec: Mapping[str, Any]) -> list[str]:
+def changed_immutable_fields(status: InstanceStatus, spec: Mapping[str, Any]) -> list[str]:
     """Immutable fields whose digest differs from the one recorded at creation; none when
     nothing was recorded."""
-    recorded = status.get("specDigests")
+    recorded = status.spec_digests
     if not recorded:
         return []
     current = spec_digests(dict(spec))
@@ -41,8 +41,8 @@ def changed_immutable_fields(status: Mapping[str, Any], spec: Mapping[str, Any])
 
 def check_immutable(p: Pass) -> list[str]:
     """The immutable fields changed since the server was created (a Degraded problem)."""
-    if not p.status.get("specDigests"):  # adopted from an earlier version: start from here
-        p.status["specDigests"] = spec_digests(dict(p.view.spec))
+    if not p.status.spec_digests:  # adopted from an earlier version: start from here
+        p.status.spec_digests = spec_digests(dict(p.view.spec))
         return []
     changed = changed_immutable_fields(p.status, p.view.spec)
     if changed:

@@ -65,11 +65,11 @@ class ServerLocator:
         its observation is newer than that change, else asked of Nova; found by tag (asked of Nova,
         never of a cache) if the status does not know its ID yet, e.g. a create whose ID was
         never recorded."""
-        server_id = p.status.get("serverID")
+        server_id = p.status.server_id
         if server_id is None:
             found = session.lookup.find(p.uid)
             if found is not None:
-                p.status["serverID"] = found.id
+                p.status.server_id = found.id
                 self._registry.link_server(p.uid, found.id)
                 p.event(
                     "Normal",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-from instance_operator.api.models import ActionStatus, Phase
+from instance_operator.api.models import ActionsStatus, ActionStatus, InstanceStatus, Phase
 from instance_operator.api.names import Action
 from instance_operator.controller.kube import InstanceRef
 from instance_operator.controller.registry import InstanceView
@@ -16,12 +16,15 @@ from instance_operator.controller.status.reasons import Reason
 
 EventKind = Literal["Normal", "Warning"]
 
+#: ``status.actions``' field of each action, by the wire name an Action knows it by.
+_ACTION_FIELDS = {info.alias or name: name for name, info in ActionsStatus.model_fields.items()}
+
 
 @dataclass
 class Pass:
     view: InstanceView
     #: The status as it will be written: starts as the last one written, changes as the pass goes.
-    status: dict[str, Any]
+    status: InstanceStatus
     now: datetime
     #: Monotonic time the pass started; observations older than our last change are not evidence.
     started: float
@@ -44,15 +47,15 @@ class Pass:
         return self.view.uid
 
     def record(self, action: Action) -> ActionStatus | None:
-        raw = (self.status.get("actions") or {}).get(action.status_key)
-        return ActionStatus.model_validate(raw) if raw else None
+        actions = self.status.actions
+        found = getattr(actions, _ACTION_FIELDS[action.status_key]) if actions else None
+        assert found is None or isinstance(found, ActionStatus)
+        return found
 
     def set_record(self, action: Action, record: ActionStatus) -> None:
-        actions = dict(self.status.get("actions") or {})
-        actions[action.status_key] = record.model_dump(
-            by_alias=True, exclude_none=True, mode="json"
-        )
-        self.status["actions"] = actions
+        actions = self.status.actions or ActionsStatus()
+        setattr(actions, _ACTION_FIELDS[action.status_key], record)
+        self.status.actions = actions
 
     def event(self, kind: EventKind, reason: Reason, message: str) -> None:
         self.events.append((kind, reason, message))
@@ -61,23 +64,21 @@ class Pass:
         """Ask to be looked at again within ``seconds``."""
         self.requeue = seconds if self.requeue is None else min(self.requeue, seconds)
 
-    def final_status(self) -> dict[str, Any]:
+    def final_status(self) -> InstanceStatus:
         """The status with this pass's conclusions in: every pass ends having looked at the
         current generation, ``observedGeneration`` says so, and the conditions say with which
         outcome (kstatus reads them only when the two agree)."""
-        phase_value = self.status.get("phase")
-        phase = Phase(phase_value) if phase_value else Phase.PENDING
-        self.status["phase"] = phase.value
-        self.status["observedGeneration"] = self.view.generation
+        if self.status.phase is None:
+            self.status.phase = Phase.PENDING
+        self.status.observed_generation = self.view.generation
         health = Health(
-            phase=phase,
+            phase=self.status.phase,
             spec_applied=self.activity is None and self.problem is None,
             activity=self.activity,
             problem=self.problem,
             notes=tuple(self.notes),
         )
-        previous = self.status.get("conditions") or []
-        self.status["conditions"] = conditions.compute(
-            health, self.view.generation, previous, self.now
+        self.status.conditions = conditions.compute(
+            health, self.view.generation, self.status.conditions or [], self.now
         )
         return self.status

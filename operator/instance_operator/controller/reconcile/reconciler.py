@@ -161,7 +161,7 @@ class Reconciler:
     # --- the live Instance -----------------------------------------------------------------------
 
     def _live(self, p: Pass, spec: InstanceSpec) -> None:
-        if p.status.get("serverID") and CREDENTIALS_FIELD in check_immutable(p):
+        if p.status.server_id and CREDENTIALS_FIELD in check_immutable(p):
             # Under other credentials the server may seem gone: never call it Lost, never act.
             return
         access, session, actuator = self._locator.open(p.view, spec.cloud_credentials_ref)
@@ -172,7 +172,7 @@ class Reconciler:
         server = self._locator.locate(p, session, actuator)
         if server is not None:
             set_server(server.id)
-        if server is None and p.status.get("serverID") is None:
+        if server is None and p.status.server_id is None:
             self._create(p, spec, watcher, actuator)
         elif server is None or is_gone(server.status):
             report_lost(p)
@@ -201,12 +201,10 @@ class Reconciler:
         # Not recorded as a mutation: an observation that shows the new server is later anyway.
         self._registry.link_server(p.uid, server_id)
         watcher.hurry(HURRY)
-        p.status.update(
-            serverID=server_id,
-            serverName=name,
-            phase=Phase.BUILDING.value,
-            specDigests=spec_digests(dict(p.view.spec)),
-        )
+        p.status.server_id = server_id
+        p.status.server_name = name
+        p.status.phase = Phase.BUILDING
+        p.status.spec_digests = spec_digests(dict(p.view.spec))
         p.activity = Reason.CREATING
         p.event("Normal", Reason.CREATED, f"Created server {name} ({server_id}).")
         self._runner.run(p, actuator, None, power_policy=spec.power_state, server_name=name)

@@ -28,10 +28,10 @@ def mirror(p: Pass, server: Observed, flavor_names: dict[str, str]) -> None:
         flavor_id = next((i for i, n in flavor_names.items() if n == flavor_name), None)
     elif flavor_name is None and flavor_id is not None:
         flavor_name = flavor_names.get(flavor_id)
-    for key in status.MIRRORED_KEYS:
-        if key != "serverID":
-            p.status.pop(key, None)
-    p.status.update(status.mirrored(server, flavor_id=flavor_id, flavor_name=flavor_name))
+    for field, value in status.mirrored(
+        server, flavor_id=flavor_id, flavor_name=flavor_name
+    ).items():
+        setattr(p.status, field, value)
     phase = phase_of(server.status, server.task_state)
     p.activity = (
         p.activity or _ACTIVITIES.get(phase) or _TASK_ACTIVITIES.get(server.task_state or "")
@@ -47,13 +47,13 @@ def mirror(p: Pass, server: Observed, flavor_names: dict[str, str]) -> None:
 
 
 def report_lost(p: Pass) -> None:
-    for key in status.MIRRORED_KEYS:
-        if key not in ("serverID", "serverName"):
-            p.status.pop(key, None)
-    p.status["phase"] = Phase.LOST.value
+    for field in status.MIRRORED_FIELDS:
+        if field not in ("server_id", "server_name"):
+            setattr(p.status, field, None)
+    p.status.phase = Phase.LOST
     p.problem = Problem(
         Reason.SERVER_LOST,
-        f"Server {p.status.get('serverID')} no longer exists: it was deleted outside the operator,"
+        f"Server {p.status.server_id} no longer exists: it was deleted outside the operator,"
         " which does not re-create it on its own. Delete this Instance, or delete and re-apply it"
         " to get a new server.",
         transient=False,
@@ -65,16 +65,16 @@ def report_unreachable(p: Pass, server: Observed) -> None:
     is applied; the last known addresses, flavor and image stay in status, for Nova's partial
     record lacks them. The watcher lists the scope in full while a server is in this state, so
     the pass after the cell comes back converges whatever was asked meanwhile."""
-    if p.status.get("serverStatus") != server.status:
+    if p.status.server_status != server.status:
         p.event(
             "Warning",
             Reason.SERVER_UNKNOWN,
             f"Nova cannot reach the cell of server {server.id} (status UNKNOWN); the operator"
             " changes nothing on it until Nova can, and then applies the spec.",
         )
-    p.status["phase"] = Phase.UNKNOWN.value
-    p.status["serverStatus"] = server.status
-    p.status.pop("taskState", None)
+    p.status.phase = Phase.UNKNOWN
+    p.status.server_status = server.status
+    p.status.task_state = None
     p.problem = Problem(
         Reason.SERVER_UNKNOWN,
         f"Nova cannot reach the cell of server {server.id} (status UNKNOWN). The operator"

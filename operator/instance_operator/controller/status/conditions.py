@@ -9,12 +9,11 @@ a flap to anyone alerting on transitions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from instance_operator.api.models import ConditionType, Phase
+from instance_operator.api.models import Condition, ConditionType, Phase
 from instance_operator.controller.status.reasons import Reason
 
 
@@ -115,11 +114,11 @@ def _degraded(health: Health) -> tuple[bool, Reason, str]:
 def compute(
     health: Health,
     generation: int | None,
-    previous: Iterable[Mapping[str, Any]],
+    previous: Iterable[Condition],
     now: datetime,
-) -> list[dict[str, Any]]:
+) -> list[Condition]:
     """The full ``status.conditions`` list, in a fixed order."""
-    before = {c.get("type"): c for c in previous}
+    before = {c.type: c for c in previous}
     ready_flag, ready_reason, ready_message = _ready(health)
     ready = (ready_flag, ready_reason, " ".join((ready_message, *health.notes)))
     progressing = _progressing(health)
@@ -134,24 +133,17 @@ def compute(
     out = []
     for kind, (flag, reason, message) in wanted:
         status = "True" if flag else "False"
-        old = before.get(kind.value)
-        if old is not None and old.get("status") == status and old.get("lastTransitionTime"):
-            since = old["lastTransitionTime"]
-        else:
-            since = rfc3339(now)
-        condition: dict[str, Any] = {
-            "type": kind.value,
-            "status": status,
-            "reason": reason.value,
-            "message": message,
-            "lastTransitionTime": since,
-        }
-        if generation is not None:
-            condition["observedGeneration"] = generation
-        out.append(condition)
+        old = before.get(kind)
+        since = old.last_transition_time if old is not None and old.status == status else None
+        out.append(
+            Condition(
+                type=kind,
+                status=status,
+                reason=reason.value,
+                message=message,
+                # Kubernetes' timestamps have whole seconds.
+                last_transition_time=since or now.astimezone(UTC).replace(microsecond=0),
+                observed_generation=generation,
+            )
+        )
     return out
-
-
-def rfc3339(moment: datetime) -> str:
-    """Kubernetes' timestamp form: UTC, seconds, a ``Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

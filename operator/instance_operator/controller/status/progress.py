@@ -2,38 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from instance_operator.api.models import Phase
+from instance_operator.api.models import Condition, InstanceStatus, Phase
 
 #: Phases in which Nova walks through several task states that users need not see one by one.
-TRANSITIONS = frozenset({Phase.BUILDING.value, Phase.REBOOTING.value, Phase.RESIZING.value})
+TRANSITIONS = frozenset({Phase.BUILDING, Phase.REBOOTING, Phase.RESIZING})
 #: What may change inside a transition without being worth a write of its own.
-PROGRESS_KEYS = frozenset(
+PROGRESS_FIELDS = frozenset(
     {
-        "taskState",
-        "powerState",
-        "serverStatus",
+        "task_state",
+        "power_state",
+        "server_status",
         "addresses",
-        "flavorID",
-        "flavorName",
-        "imageID",
-        "serverName",
+        "flavor_id",
+        "flavor_name",
+        "image_id",
+        "server_name",
         "conditions",
     }
 )
 
 
-def only_progress(old: dict[str, Any], new: dict[str, Any]) -> bool:
+def only_progress(old: InstanceStatus, new: InstanceStatus) -> bool:
     """True when ``new`` differs from ``old`` only by Nova's progress inside one transition
     (``scheduling`` -> ``networking`` -> ``spawning``...). Such changes are not written: the phase
     and every condition's status are the same, and the end of the transition is written anyway.
     This keeps an Instance at four writes from apply to Ready, however many steps Nova takes."""
-    if new.get("phase") not in TRANSITIONS or old.get("phase") != new.get("phase"):
+    if new.phase not in TRANSITIONS or old.phase != new.phase:
         return False
-    changed = {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)}
-    return changed <= PROGRESS_KEYS and _condition_states(old) == _condition_states(new)
+    changed = {f for f in InstanceStatus.model_fields if getattr(old, f) != getattr(new, f)}
+    return changed <= PROGRESS_FIELDS and _states(old.conditions) == _states(new.conditions)
 
 
-def _condition_states(status: dict[str, Any]) -> dict[str, str]:
-    return {c.get("type", ""): c.get("status", "") for c in status.get("conditions") or []}
+def _states(conditions: list[Condition] | None) -> dict[str, str]:
+    return {c.type: c.status for c in conditions or []}

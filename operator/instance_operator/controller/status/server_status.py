@@ -1,64 +1,62 @@
 """What an observed Nova server looks like in ``Instance.status``. Pure.
 
 Only the mirrored fields live here (phase, power, task, addresses, flavor, image, fault); conditions,
-actions and snapshots are the reconciler's. Fields without a value are left out rather than set to
-null, so that an unchanged server yields an identical dict and no write.
+actions and snapshots are the reconciler's. A field the server gives no value for is None, left
+out of the status written, so that an unchanged server yields an identical status and no write.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from instance_operator.api.models import Phase
-from instance_operator.controller.observe.observed import Address, Observed
+from instance_operator.api.models import Address, Fault, Phase
+from instance_operator.controller.observe import observed
 from instance_operator.controller.status.phases import phase_of, power_state_of
 
-#: The keys :func:`mirrored` owns: an observation replaces exactly these.
-MIRRORED_KEYS = (
-    "serverID",
-    "serverName",
+#: The ``InstanceStatus`` fields :func:`mirrored` owns: an observation replaces exactly these.
+MIRRORED_FIELDS = (
+    "server_id",
+    "server_name",
     "phase",
-    "serverStatus",
-    "powerState",
-    "taskState",
+    "server_status",
+    "power_state",
+    "task_state",
     "addresses",
-    "flavorID",
-    "flavorName",
-    "imageID",
+    "flavor_id",
+    "flavor_name",
+    "image_id",
     "fault",
 )
 
 
-def mirrored(server: Observed, *, flavor_id: str | None, flavor_name: str | None) -> dict[str, Any]:
-    """The status fields that mirror ``server``. The flavor comes from the caller, who can fill
-    in the half (ID or name) that the server's microversion does not report."""
+def mirrored(
+    server: observed.Observed, *, flavor_id: str | None, flavor_name: str | None
+) -> dict[str, Any]:
+    """The status fields that mirror ``server``, each of :data:`MIRRORED_FIELDS`. The flavor comes
+    from the caller, who can fill in the half (ID or name) that the server's microversion does not
+    report."""
     phase = phase_of(server.status, server.task_state)
-    power = power_state_of(server.power_state)
-    status: dict[str, Any] = {
-        "serverID": server.id,
-        "serverName": server.name,
-        "phase": phase.value,
-        "serverStatus": server.status,
-        "powerState": power.value if power is not None else None,
-        "taskState": server.task_state,
-        "addresses": [_address(a) for a in server.addresses] or None,
-        "flavorID": flavor_id,
-        "flavorName": flavor_name,
-        "imageID": server.image_id,
-    }
+    fault = None
     if phase is Phase.ERROR and server.fault_code is not None:
-        status["fault"] = {"code": server.fault_code, "message": server.fault_message or ""}
-    return {key: value for key, value in status.items() if value is not None}
-
-
-def _address(address: Address) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "network": address.network,
-        "ip": address.ip,
-        "version": address.version,
+        fault = Fault(code=server.fault_code, message=server.fault_message or "")
+    return {
+        "server_id": server.id,
+        "server_name": server.name,
+        "phase": phase,
+        "server_status": server.status,
+        "power_state": power_state_of(server.power_state),
+        "task_state": server.task_state,
+        "addresses": [_address(a) for a in server.addresses] or None,
+        "flavor_id": flavor_id,
+        "flavor_name": flavor_name,
+        "image_id": server.image_id,
+        "fault": fault,
     }
-    if address.type:
-        entry["type"] = address.type
-    if address.mac:
-        entry["mac"] = address.mac
-    return entry
+
+
+def _address(address: observed.Address) -> Address:
+    """Validated: Nova's version (4, 6) and type (fixed, floating) are the schema's enums."""
+    entry = {"network": address.network, "ip": address.ip, "version": address.version}
+    return Address.model_validate(
+        entry | {"type": address.type or None, "mac": address.mac or None}
+    )

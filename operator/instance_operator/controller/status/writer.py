@@ -9,13 +9,12 @@ memory is dropped whenever this replica becomes active again).
 
 from __future__ import annotations
 
-import copy
 import logging
 import threading
-from typing import Any
 
+from instance_operator.api.models import InstanceStatus
 from instance_operator.controller.kube import InstanceRef, Kube
-from instance_operator.controller.registry import InstanceView
+from instance_operator.controller.registry import InstanceView, status_of
 from instance_operator.controller.status import mergepatch
 from instance_operator.controller.status.reasons import Reason
 
@@ -26,17 +25,20 @@ class StatusWriter:
     def __init__(self, kube: Kube) -> None:
         self._kube = kube
         self._lock = threading.Lock()
-        self._written: dict[str, dict[str, Any]] = {}
+        self._written: dict[str, InstanceStatus] = {}
 
-    def current(self, view: InstanceView) -> dict[str, Any]:
+    def current(self, view: InstanceView) -> InstanceStatus:
         """A deep copy: a pass edits it freely, and only a write changes what is remembered."""
         with self._lock:
             known = self._written.get(view.uid)
-        return copy.deepcopy(dict(known if known is not None else view.status))
+        return (known if known is not None else view.status).model_copy(deep=True)
 
-    def write(self, view: InstanceView, status: dict[str, Any]) -> bool:
-        """Make the Instance's status ``status``; False if nothing changed (no request sent)."""
-        patch = mergepatch.diff(self.current(view), status)
+    def write(self, view: InstanceView, status: InstanceStatus) -> bool:
+        """Make the Instance's status ``status``; False if nothing changed (no request sent).
+
+        Both sides of the patch are dumped from the model, so a field this version does not know
+        (written by a newer operator) is in neither and left as it is."""
+        patch = mergepatch.diff(self.current(view).wire(), status.wire())
         if not patch:
             return False
         result = self._kube.patch_status(view.ref, patch)
@@ -44,7 +46,7 @@ class StatusWriter:
             if result is None:  # the Instance is gone
                 self._written.pop(view.uid, None)
             else:
-                self._written[view.uid] = result.get("status") or {}
+                self._written[view.uid] = status_of(result)
         return True
 
     def forget(self, uid: str) -> None:
