@@ -21,6 +21,7 @@ from instance_operator.openstack.compute.servers import (
 from instance_operator.openstack.image import images
 from tests.cloud.conftest import delete_image, unique
 from tests.cloud.env import needs_cloud
+from tests.support import waits
 
 pytestmark = needs_cloud
 
@@ -28,7 +29,7 @@ Factory = Callable[..., CreatedServer]
 
 
 def _wait(cloud: Cloud, server_id: str, status: str) -> servers.Server:
-    return servers.wait_for_status(cloud.compute, server_id, status, timeout=120, interval=0.3)
+    return waits.server_status(cloud.compute, server_id, status, timeout=120, interval=0.3)
 
 
 def test_full_lifecycle(cloud: Cloud, server_factory: Factory, image_id: str) -> None:
@@ -133,7 +134,7 @@ def test_snapshot_becomes_active(cloud: Cloud, server_factory: Factory) -> None:
     snapshot = servers.create_image(cloud.compute, created.id, name, {"purpose": "test"})
     try:
         assert snapshot.request_id
-        image = images.wait_for_status(cloud.image, snapshot.image_id, timeout=120, interval=0.3)
+        image = waits.image_status(cloud.image, snapshot.image_id, timeout=120, interval=0.3)
         assert image.status == "active"
         assert image.name == name
         assert image.image_type == "snapshot"
@@ -169,7 +170,7 @@ def test_delete_and_changes_since(cloud: Cloud, server_factory: Factory) -> None
     created = server_factory()
     _wait(cloud, created.id, "ACTIVE")
     assert servers.delete(cloud.compute, created.id).request_id
-    servers.wait_for_delete(cloud.compute, created.id, timeout=120, interval=0.3)
+    waits.server_gone(cloud.compute, created.id, timeout=120, interval=0.3)
     with pytest.raises(errors.NotFound):
         servers.get(cloud.compute, created.id)
     changed = {s.id: s for s in servers.list_detail(cloud.compute, ListOpts(changes_since=before))}

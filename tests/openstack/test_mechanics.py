@@ -1,4 +1,4 @@
-"""Rate limiter, retry rules, routes, lookups, polling and list filters: no network needed."""
+"""Rate limiter, retry rules, routes, lookups, list filters, the tests' polling: no network needed."""
 
 from __future__ import annotations
 
@@ -11,15 +11,13 @@ from instance_operator.openstack.compute.servers import CreateOpts, ListOpts, Ne
 from instance_operator.openstack.errors import (
     MultipleMatches,
     NoMatch,
-    ResourceFailed,
-    WaitTimeout,
 )
 from instance_operator.openstack.lookup import exactly_one
-from instance_operator.openstack.polling import poll_status
 from instance_operator.openstack.ratelimit import EndpointGate, RateLimiter, take_waited
 from instance_operator.openstack.retry import as_idempotent, build_retry
 from instance_operator.openstack.routes import Route
 from instance_operator.openstack.settings import RetryPolicy
+from tests.support.waits import ResourceFailed, WaitTimeout, poll_status
 
 
 class FakeClock:

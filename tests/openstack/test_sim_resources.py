@@ -30,12 +30,13 @@ from instance_operator.openstack.transport import error_for
 from instance_operator.simulator import Simulator
 from instance_operator.simulator.remote import RemoteSimulator
 from tests.openstack.conftest import MakeCloud
+from tests.support import waits
 
 DETAIL = "/v2.1/servers/detail"
 
 
 def _wait(compute: object, server_id: str, status: str) -> servers.Server:
-    return servers.wait_for_status(compute, server_id, status, timeout=20, interval=0.05)  # type: ignore[arg-type]
+    return waits.server_status(compute, server_id, status, timeout=20, interval=0.05)  # type: ignore[arg-type]
 
 
 def test_pagination_over_2500_servers_is_lazy(sim: Simulator, make_cloud: MakeCloud) -> None:
@@ -127,7 +128,7 @@ def test_server_calls(sim: Simulator, make_cloud: MakeCloud) -> None:
 
     snapshot = servers.create_image(compute, created.id, "web-snap", {"k": "v"})
     assert images.get(cloud.image, snapshot.image_id).status in {"queued", "saving", "active"}
-    active = images.wait_for_status(cloud.image, snapshot.image_id, timeout=20, interval=0.05)
+    active = waits.image_status(cloud.image, snapshot.image_id, timeout=20, interval=0.05)
     assert active.name == "web-snap"
 
     actions = {
@@ -139,7 +140,7 @@ def test_server_calls(sim: Simulator, make_cloud: MakeCloud) -> None:
     assert instance_actions.get_action(compute, created.id, stop.request_id).action == "stop"
 
     servers.delete(compute, created.id)
-    servers.wait_for_delete(compute, created.id, timeout=20, interval=0.05)
+    waits.server_gone(compute, created.id, timeout=20, interval=0.05)
     changed = {s.id: s.status for s in servers.list_detail(compute, ListOpts(changes_since=before))}
     assert changed[created.id] == "DELETED"
 
@@ -190,7 +191,7 @@ def test_failed_build_is_resource_failed(sim: Simulator, make_cloud: MakeCloud) 
             networks="none",
         ),
     )
-    with pytest.raises(errors.ResourceFailed, match="No valid host") as caught:
+    with pytest.raises(waits.ResourceFailed, match="No valid host") as caught:
         _wait(compute, created.id, "ACTIVE")
     assert caught.value.status == "ERROR"
     server = servers.get(compute, created.id)

@@ -75,19 +75,6 @@ class InvalidResponse(OpenStackError):
     """An answer this client cannot read: not JSON, or not the shape the models expect."""
 
 
-class WaitTimeout(OpenStackError):
-    """A resource did not reach the wanted status in time."""
-
-
-class ResourceFailed(OpenStackError):
-    """A resource reached a failure status (a server in ``ERROR``, a ``killed`` image)."""
-
-    def __init__(self, message: str, *, status: str, fault: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.fault = fault
-
-
 class NoUniqueMatch(OpenStackError):
     """A lookup by name did not find exactly one resource."""
 

@@ -1,4 +1,4 @@
-"""Glance images: list, get, find by name, and follow a snapshot until it is active.
+"""Glance images: list, get and find by name (the operator reads a snapshot's status with ``get``).
 
 Glance answers errors in HTML unless asked for JSON; the transport always sends ``Accept:
 application/json``. Image properties beyond the schema's own fields are top-level keys in
@@ -7,20 +7,15 @@ Glance's answers; the ones a snapshot carries are modelled, the others ignored.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Iterator
 
 from pydantic import Field
 
 from instance_operator.openstack.lookup import exactly_one
 from instance_operator.openstack.pagination import paginate
-from instance_operator.openstack.polling import poll_status
 from instance_operator.openstack.resource import Resource, Timestamp
 from instance_operator.openstack.routes import Route
 from instance_operator.openstack.service import ServiceClient
-
-#: An image in one of these will never become active.
-FAILED = frozenset({"killed", "deleted", "pending_delete", "deactivated"})
 
 
 class Image(Resource):
@@ -64,28 +59,3 @@ def get(client: ServiceClient, image_id: str) -> Image:
 def find(client: ServiceClient, name: str) -> Image:
     """The one image named ``name`` (Glance filters by exact name)."""
     return exactly_one("image", name, list_images(client, name=name), lambda i: i.id)
-
-
-def wait_for_status(
-    client: ServiceClient,
-    image_id: str,
-    wanted: str | Collection[str] = "active",
-    *,
-    timeout: float = 600.0,
-    interval: float = 2.0,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
-) -> Image:
-    """The image once its status is ``wanted`` (a snapshot goes queued -> saving -> active)."""
-    targets = {wanted} if isinstance(wanted, str) else set(wanted)
-    return poll_status(
-        lambda: get(client, image_id),
-        lambda image: image.status,
-        wanted=targets,
-        failed=FAILED - targets,
-        what=f"image {image_id}",
-        timeout=timeout,
-        interval=interval,
-        clock=clock,
-        sleep=sleep,
-    )

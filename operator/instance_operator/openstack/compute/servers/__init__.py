@@ -2,7 +2,8 @@
 
 ``requests`` (create/get/list/update/delete and their options), ``actions`` (start, stop,
 reboot, createImage, resize, confirmResize), ``security_groups``, ``metadata``, ``tags``,
-``results`` (the typed server), ``urls`` (routes) and ``wait`` (polling for a status).
+``results`` (the typed server) and ``urls`` (routes). Nothing here waits: the operator looks
+again on its next pass instead of blocking a worker on a status.
 
 Usage::
 
@@ -12,7 +13,7 @@ Usage::
     created = servers.create(cloud.compute, CreateOpts(
         name="web-1", flavor_ref=flavor.id, image_ref=image.id, networks="none",
         tags=["iop-uid-..."], metadata={"instance-operator.dev:name": "web-1"}))
-    server = servers.wait_for_status(cloud.compute, created.id, "ACTIVE", timeout=600)
+    server = servers.get(cloud.compute, created.id)
     for s in servers.list_detail(cloud.compute, ListOpts(tags=["iop-uid-..."])): ...
 """
 
@@ -66,7 +67,6 @@ from instance_operator.openstack.compute.servers.tags import (
     list_tags,
     replace_tags,
 )
-from instance_operator.openstack.compute.servers.wait import wait_for_delete, wait_for_status
 
 __all__ = [
     "Address",
@@ -107,6 +107,4 @@ __all__ = [
     "start",
     "stop",
     "update_name",
-    "wait_for_delete",
-    "wait_for_status",
 ]

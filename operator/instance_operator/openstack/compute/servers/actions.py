@@ -58,7 +58,7 @@ def create_image(
     metadata: dict[str, str] | None = None,
 ) -> CreatedImage:
     """Snapshot the server; the image ID is in the answer's body from 2.45 (the client's floor
-    is above that). Follow the image's status with ``image.images.wait_for_status``."""
+    is above that). Follow the image's status with ``image.images.get``."""
     body = {"createImage": {"name": name, "metadata": check_metadata(dict(metadata or {}))}}
     response = client.post(urls.action(server_id), body, ok=(202,))
     return CreatedImage.parse(response.body, response.request_id)
