@@ -1,4 +1,4 @@
-"""The entry point for callers: a ``Cloud`` per credential scope, with its service clients.
+"""The entry point for callers: a ``Cloud`` per set of credentials, with its service clients.
 
 The reconciler works on many Instances whose Secrets often hold the same credentials; sharing
 one ``Cloud`` (so one provider, one token, one re-auth, one rate limit per endpoint) between

@@ -1,4 +1,4 @@
-"""The provider: one credential scope, its token, and the transport every service shares.
+"""The provider: one set of credentials, its token, and the transport every service shares.
 
 Like gophercloud's ProviderClient, this is the one place that knows about authentication. The
 reconciler calls it from many worker threads at once, so the token lives in an immutable state
@@ -48,7 +48,7 @@ class _AuthState:
 
 
 class Provider:
-    """Thread-safe; share one per credential scope (see ``cloud.CloudPool``)."""
+    """Thread-safe; share one per set of credentials (see ``cloud.CloudPool``)."""
 
     def __init__(
         self,

@@ -1,4 +1,4 @@
-"""One watcher per credential scope (cloud + project): how the operator observes servers cheaply.
+"""One watcher per scope (Keystone host, region, project): how the operator observes servers cheaply.
 
 Polling each server every interval would cost one Nova request per Instance per interval. Instead
 a single thread per scope asks ``GET /servers/detail?changes-since=T`` (deleted servers included),

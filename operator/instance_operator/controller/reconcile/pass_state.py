@@ -26,7 +26,7 @@ class Pass:
     #: The status as it will be written: starts as the last one written, changes as the pass goes.
     status: InstanceStatus
     now: datetime
-    #: Monotonic time the pass started; observations older than our last change are not evidence.
+    #: Monotonic time the pass started, paired with ``now`` to turn monotonic times into wall times.
     started: float
     activity: Reason | None = None
     problem: Problem | None = None
