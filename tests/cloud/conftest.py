@@ -20,9 +20,9 @@ from instance_operator.openstack.compute import flavors, servers
 from instance_operator.openstack.compute.servers import CreateOpts
 from instance_operator.openstack.config import CloudConfig, load_clouds_file
 from instance_operator.openstack.errors import NotFound
-from instance_operator.openstack.image import images
 from instance_operator.openstack.routes import Route
 from tests.cloud.env import CLOUDS_YAML
+from tests.support import waits
 
 CLOUD_NAME = os.environ.get("IOP_TEST_CLOUD", "minicloud")
 
@@ -65,7 +65,7 @@ def upload_image(cloud: Cloud, name: str) -> str:
         timeout=30,
     )
     assert answer.status_code == 204, answer.text
-    images.wait_for_status(cloud.image, created["id"], "active", timeout=60, interval=0.5)
+    waits.image_status(cloud.image, created["id"], timeout=60, interval=0.5)
     return str(created["id"])
 
 
@@ -111,4 +111,4 @@ def server_factory(
         except NotFound:
             continue
     for server_id in made:
-        servers.wait_for_delete(cloud.compute, server_id, timeout=120, interval=0.5)
+        waits.server_gone(cloud.compute, server_id, timeout=120, interval=0.5)

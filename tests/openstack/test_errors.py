@@ -144,7 +144,7 @@ def test_hierarchy() -> None:
         assert issubclass(cls, errors.NoUniqueMatch)
     assert all(
         issubclass(c, errors.OpenStackError)
-        for c in (errors.HttpError, errors.ConfigError, errors.WaitTimeout, errors.ResourceFailed)
+        for c in (errors.HttpError, errors.ConfigError, errors.TransportError, errors.NoUniqueMatch)
     )
 
 

@@ -19,6 +19,7 @@ from instance_operator.openstack.compute import servers
 from instance_operator.openstack.config import load_clouds_yaml
 from instance_operator.sandbox import example
 from instance_operator.simulator import Simulator
+from tests.support import waits
 
 REF = InstanceRef(namespace="team-a", name="web-1", uid="u-1")
 
@@ -35,7 +36,7 @@ def spec(**changes: Any) -> Any:
 
 
 def wait_active(cloud: Cloud, server_id: str) -> servers.Server:
-    return servers.wait_for_status(cloud.compute, server_id, "ACTIVE", timeout=30, interval=0.05)
+    return waits.server_status(cloud.compute, server_id, "ACTIVE", timeout=30, interval=0.05)
 
 
 def test_a_created_server_carries_the_instance_s_tag_and_is_found_by_it(cloud: Cloud) -> None:
