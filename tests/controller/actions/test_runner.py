@@ -47,6 +47,8 @@ class FakeNova:
     events: list[tuple[str, Any]]
     answers: list[Exception] = field(default_factory=list)
     image_state: str | None = "queued"
+    #: The request ID Nova's action log shows for a call whose answer was lost.
+    logged_as: str | None = None
     calls: int = 0
 
     def _call(self, what: str) -> None:
@@ -68,7 +70,7 @@ class FakeNova:
 
     def arrived(self, action: Action, server_id: str, *, since: datetime) -> str | None:
         self.events.append(("arrived", action.value))
-        return None
+        return self.logged_as
 
 
 BASE = Observed(
@@ -307,3 +309,34 @@ def test_snapshot_list_keeps_at_most_max_snapshots_newest_last(h: Harness) -> No
     h.annotations = {Action.SNAPSHOT.annotation: TOKEN}
     h.run_pass()
     assert [s.token for s in h.status.snapshots or []] == [*old[1:], TOKEN]
+
+
+def test_a_call_whose_answer_was_lost_counts_as_made(h: Harness) -> None:
+    """It may have reached Nova: no second call in the pass, no earlier observation as evidence."""
+    h.nova.answers = [os_errors.OutcomeUnknown("no answer", method="POST", url="u")]
+    h.annotations = {Action.REBOOT.annotation: TOKEN, Action.SNAPSHOT.annotation: "s-1"}
+    p = h.run_pass()
+    assert h.nova.calls == 1  # the snapshot waits for a fresh look
+    assert h.record(Action.SNAPSHOT).result is ActionResult.PENDING
+    assert p.called
+    assert h.last_mutation == h.clock
+
+
+def test_a_call_found_in_novas_log_is_awaited_from_when_it_was_found(h: Harness) -> None:
+    h.annotations = {Action.REBOOT.annotation: TOKEN}
+    h.status = InstanceStatus(
+        actions={"reboot": ActionStatus(  # written ahead by a process that died around the call
+            token=TOKEN, result=ActionResult.RUNNING, requestedAt=T0, startedAt=T0,
+            serverUpdatedAt=T0,
+        )}
+    )  # fmt: skip
+    h.nova.logged_as = "req-found"
+    h.clock += 100
+    p = h.run_pass(server(seen_at=h.clock - 1))
+    assert h.record(Action.REBOOT).request_id == "req-found"
+    assert (h.nova.calls, p.called, h.last_mutation) == (0, True, h.clock)
+    h.clock += 1
+    h.run_pass(server(seen_at=h.last_mutation - 0.5))  # a poll from before it was found
+    assert h.record(Action.REBOOT).result is ActionResult.RUNNING
+    h.run_pass(server(seen_at=h.last_mutation + 0.5))
+    assert h.record(Action.REBOOT).result is ActionResult.SUCCEEDED

@@ -289,6 +289,18 @@ def test_transient_failures_back_off_exponentially_and_reset_after_success(
     assert again == Result(1.0, "transient_error")  # from the first step again
 
 
+def test_an_outage_of_days_keeps_the_backoff_at_its_maximum(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Over 1,024 failures in a row (3.5 days at 300 s): 2 ** 1024 is past a float's range."""
+    monkeypatch.setattr(reconciler_module.random, "uniform", lambda a, b: 1.0)  # no jitter
+    h = Harness()
+    h.locator.broken = UNAVAILABLE
+    for _ in range(1_100):
+        result = h.reconcile()
+    assert result == Result(h.config.transient_retry_max, "transient_error")
+
+
 def test_an_unchanged_status_and_novas_progress_are_not_written() -> None:
     h = Harness(created_status())
     h.locator.server = BUILDING

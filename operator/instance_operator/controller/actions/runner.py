@@ -151,13 +151,13 @@ class ActionRunner:
             )
             clock = self._clock()
             self._in_flight.lost(key, clock=clock, now=_wall(p, clock))
+            self._changed(p)  # it may have reached Nova
             p.soon(self._fast_poll)
             return
         except (os_errors.HttpError, os_errors.ConnectionFailed):
             self._in_flight.settled(key)  # answered, or never sent: Nova's log tells the rest
             raise
-        p.called = True
-        self._mutated(p.uid)
+        self._changed(p)
         p.set_record(action, record.model_copy(update={"request_id": call.request_id}))
         if action is Action.SNAPSHOT:
             self._add_snapshot(p, token, image_name, call.image_id)
@@ -219,6 +219,7 @@ class ActionRunner:
                 )
             return
         self._in_flight.forget(key)
+        self._changed(p)  # at some time before now: only a later observation is evidence
         log.info(
             "The %s call (token %r) had reached Nova as %s",
             action.value,
@@ -230,6 +231,12 @@ class ActionRunner:
             image_name = actions.snapshot_image_name(server_name, token)
             self._add_snapshot(p, token, image_name, actuator.find_image(image_name))
         p.soon(self._fast_poll)
+
+    def _changed(self, p: Pass) -> None:
+        """A call reached, or may have reached, Nova: no other call in this pass, and only an
+        observation made after now tells how it ended."""
+        p.called = True
+        self._mutated(p.uid)
 
     def _too_fresh(self, p: Pass, server: Observed) -> bool:
         """Less than NOVA_SECOND since this process first saw the ``updated`` a call would record:

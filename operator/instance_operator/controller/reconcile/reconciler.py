@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 
 #: How long a pass waits for its scope's first full listing before reading servers one by one.
 SYNC_WAIT = 20.0
+#: Past this many doublings any sane minimum is above any sane maximum: the backoff is capped.
+_MAX_DOUBLINGS = 32
 #: Ready's message ends with this while the cloud's certificates are not verified.
 INSECURE_NOTE = (
     "Warning: cloud {cloud} is used without TLS certificate verification (insecure: true or "
@@ -243,9 +245,11 @@ class Reconciler:
         if problem.transient:
             failures = self._failures.get(p.uid, 0) + 1
             self._failures[p.uid] = failures
+            # The exponent stops growing long before 2 ** 1024 (a float's end, 3.5 days out).
+            doublings = min(failures - 1, _MAX_DOUBLINGS)
             backoff = min(
                 self._config.transient_retry_max,
-                self._config.transient_retry_min * 2 ** (failures - 1),
+                self._config.transient_retry_min * 2**doublings,
             )
             delay = retry_after(exc) or backoff * random.uniform(0.8, 1.2)  # noqa: S311 (jitter, not crypto)
             p.problem = Problem(
