@@ -39,6 +39,7 @@ def test_builtin_discovery(api: KubeAPI) -> None:
     )
     groups = {group["name"]: group for group in fetch(api, "/apis")[1]["groups"]}
     assert set(groups) == {
+        "admissionregistration.k8s.io",
         "apiextensions.k8s.io",
         "coordination.k8s.io",
         "rbac.authorization.k8s.io",

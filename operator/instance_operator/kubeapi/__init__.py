@@ -48,6 +48,11 @@ Emulated, with the API server's codes, reasons and wording:
   controller does it (one sweep: objects without finalizers go at once, the others stay until
   their finalizers are gone, the namespace's conditions, then the namespace itself) and CRD
   termination;
+- ValidatingAdmissionPolicy and its binding (``policies/``): the API server's defaults and
+  write-time checks, and evaluation on DELETE (``oldObject``, ``request``; Deny with the
+  validation's reason and code, Warn as a ``Warning`` header, ``failurePolicy`` on evaluation
+  errors), the namespace controller's sweep included (refusals hold the namespace in
+  ``Terminating`` with ``NamespaceDeletionContentFailure``);
 - RBAC, opt-in (``KubeAPI(authorization=True)``, ``kube-api --authorization``): an admin token in
   ``system:masters``, ServiceAccount tokens from the TokenRequest subresource, anonymous requests;
   the authorizer over stored Roles, ClusterRoles and bindings (verbs, groups, subresources,
@@ -65,7 +70,9 @@ Emulated, with the API server's codes, reasons and wording:
 Not emulated: TLS (kubectl sends no bearer token to this plain-HTTP server, so with
 authorization on it is anonymous), ServiceAccount tokens as JWTs (they are opaque, without
 expiry), client certificates, impersonation, SubjectAccessReviews, ClusterRole aggregation,
-admission webhooks and ValidatingAdmissionPolicies, the CEL runtime cost budget, validation
+admission webhooks, ValidatingAdmissionPolicy features beyond ``policies/`` (evaluation on
+CREATE/UPDATE/CONNECT, params, matchConditions, variables, auditAnnotations, selectors, all
+refused on write), MutatingAdmissionPolicies, the CEL runtime cost budget, validation
 ratcheting, CEL functions beyond strings/lists/regex/optional (``url``, ``quantity``, ``ip``,
 ``cidr``; Kubernetes' extension functions are not type-checked at CRD admission), optional-field
 syntax (``.?x``, accepted unchecked), the completeness rule for properties named only inside

@@ -13,7 +13,8 @@ from typing import Any
 from instance_operator.kubeapi import crds, errors
 from instance_operator.kubeapi.fieldvalidation import FieldValidation
 from instance_operator.kubeapi.metadata import fold_string_data
-from instance_operator.kubeapi.resources import CRDS, NAMESPACES, ResourceType
+from instance_operator.kubeapi.policies import validation as policies
+from instance_operator.kubeapi.resources import BINDINGS, CRDS, NAMESPACES, POLICIES, ResourceType
 
 
 def admit(
@@ -50,6 +51,12 @@ def admit(
                 crds.CLEANUP_FINALIZER,
             ]
         crds.accept(new)
+    elif rtype.key == POLICIES.key:
+        policies.default_policy(new)
+        policies.check_policy(new)
+    elif rtype.key == BINDINGS.key:
+        policies.default_binding(new)
+        policies.check_binding(new)
     elif rtype.schema is not None:
         rtype.schema.default(new)
         causes = rtype.schema.validate(new, old)

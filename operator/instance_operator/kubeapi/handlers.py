@@ -8,13 +8,14 @@ from typing import Any
 
 from aiohttp import web
 
-from instance_operator.kubeapi import errors, patches, routing, tables, watch
+from instance_operator.kubeapi import errors, patches, policies, routing, tables, watch
 from instance_operator.kubeapi.apply import options as write_options
 from instance_operator.kubeapi.apply.options import WriteOptions
 from instance_operator.kubeapi.collection import Stored
 from instance_operator.kubeapi.counters import Counters
 from instance_operator.kubeapi.faults import Fault, Faults
 from instance_operator.kubeapi.fieldvalidation import FieldValidation
+from instance_operator.kubeapi.rbac.access import USER_KEY
 from instance_operator.kubeapi.resources import WRITE_VERBS
 from instance_operator.kubeapi.routing import Target
 from instance_operator.kubeapi.selectors import FieldSelector, LabelSelector
@@ -136,7 +137,17 @@ class ResourceHandler:
             )
         else:
             delete_options = body if isinstance(body, dict) else {}
-            stored, gone = store.delete(rtype, namespace, name, delete_options, dry_run=dry_run)
+            warnings: list[str] = []
+            stored, gone = store.delete(
+                rtype,
+                namespace,
+                name,
+                delete_options,
+                dry_run=dry_run,
+                requester=_requester(request),
+                warnings=warnings,
+            )
+            validation.warnings += warnings
             if gone and not rtype.custom:
                 meta = stored.body["metadata"]
                 details = {
@@ -199,6 +210,14 @@ class ResourceHandler:
             bookmark_interval=self.bookmark_interval,
             cut=cut,
         )
+
+
+def _requester(request: web.Request) -> policies.Requester:
+    """Who the authentication filter found (``rbac.access``); anonymous without authorization."""
+    user = request.get(USER_KEY)
+    if user is None:
+        return policies.ANONYMOUS
+    return policies.Requester(user.name, tuple(user.groups))
 
 
 def _selectors(request: web.Request, target: Target) -> tuple[LabelSelector, FieldSelector]:

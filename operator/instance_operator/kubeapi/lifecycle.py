@@ -10,6 +10,10 @@ namespace has finalizers remaining: <finalizer> in <n> resource instances``), an
 disappears once it is empty. The real controller looks again every few seconds (about 8 while
 finalizers remain); here each change is looked at as it happens.
 
+Objects the admission policies protect (``policies/``) are not deleted: the sweep's refusals
+show in ``NamespaceDeletionContentFailure`` and the namespace stays ``Terminating``; the sweep is
+retried whenever something changes in the namespace or a policy or binding changes.
+
 CRD lifecycle: a CRD serves its resource from creation; deleting it deletes all its custom
 resources first (the ``customresourcecleanup`` finalizer), and only then does the resource leave
 discovery.
@@ -22,10 +26,16 @@ import copy
 import dataclasses
 from typing import Any, Protocol
 
-from instance_operator.kubeapi import crds, errors
+from instance_operator.kubeapi import crds, errors, namespace_conditions, policies
 from instance_operator.kubeapi.collection import Change, Collection, Stored
-from instance_operator.kubeapi.metadata import now
-from instance_operator.kubeapi.resources import CRDS, NAMESPACES, Catalog, ResourceType
+from instance_operator.kubeapi.resources import (
+    BINDINGS,
+    CRDS,
+    NAMESPACES,
+    POLICIES,
+    Catalog,
+    ResourceType,
+)
 
 
 class Store(Protocol):
@@ -95,7 +105,9 @@ def mark_terminating(rtype: ResourceType, body: dict[str, Any]) -> None:
 
 def after(store: Store, rtype: ResourceType, change: Change) -> None:
     """React to a committed change; may write more (cascades), each with its own event."""
-    if rtype.key == CRDS.key:
+    if rtype.key in (POLICIES.key, BINDINGS.key):
+        retry_sweeps(store)
+    elif rtype.key == CRDS.key:
         _crd_changed(store, change)
     elif rtype.key == NAMESPACES.key:
         _namespace_changed(store, change)
@@ -138,6 +150,9 @@ def _content_changed(store: Store, rtype: ResourceType, change: Change) -> None:
         content.count(rtype, change.old.body, -1)
     if change.type != "DELETED":
         content.count(rtype, change.new.body, +1)
+    if content.failures and not content.sweeping:
+        _resweep(store, namespace, content)
+        return
     _settle_namespace(store, namespace)
 
 
@@ -147,6 +162,10 @@ class Content:
 
     resources: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
     finalizers: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
+    #: Why the last sweep could not delete everything (refusals by admission policies).
+    failures: list[str] = dataclasses.field(default_factory=list)
+    #: A sweep is running: the changes it makes do not start another.
+    sweeping: bool = False
 
     def count(self, rtype: ResourceType, body: dict[str, Any], sign: int) -> None:
         # The controller names a resource "<plural>.<group>": "secrets." for the core group.
@@ -155,42 +174,10 @@ class Content:
             self.finalizers[finalizer] += sign
 
 
-#: The conditions the namespace controller maintains, in its order, with their "all is well"
-#: reason and message.
-_CONDITIONS = (
-    (
-        "NamespaceDeletionDiscoveryFailure",
-        "ResourcesDiscovered",
-        "All resources successfully discovered",
-    ),
-    (
-        "NamespaceDeletionGroupVersionParsingFailure",
-        "ParsedGroupVersions",
-        "All legacy kube types successfully parsed",
-    ),
-    (
-        "NamespaceDeletionContentFailure",
-        "ContentDeleted",
-        "All content successfully deleted, may be waiting on finalization",
-    ),
-    ("NamespaceContentRemaining", "ContentRemoved", "All content successfully removed"),
-    (
-        "NamespaceFinalizersRemaining",
-        "ContentHasNoFinalizers",
-        "All content-preserving finalizers finished",
-    ),
-)
-
-
 def _empty_namespace(store: Store, namespace: str) -> None:
-    """The sweep: delete everything in the namespace, then keep count of what stays."""
-    for rtype in store.namespaced_types():
-        coll = store.collection(rtype)
-        for key in list(coll.keys(namespace)):
-            stored = coll.items.get(key)
-            if stored is not None:
-                store.start_deletion(rtype, stored)
-    content = Content()
+    """The first sweep, then keep count of what stays."""
+    failures = _sweep(store, namespace)
+    content = Content(failures=failures)
     for rtype in store.namespaced_types():
         coll = store.collection(rtype)
         for key in coll.keys(namespace):
@@ -199,11 +186,53 @@ def _empty_namespace(store: Store, namespace: str) -> None:
     _settle_namespace(store, namespace)
 
 
-def _settle_namespace(store: Store, namespace: str) -> None:
-    """Gone once empty; until then, conditions that say what remains."""
+def _sweep(store: Store, namespace: str) -> list[str]:
+    """Delete everything in the namespace, one collection deletion per resource, as the
+    controller does: the admission policies see each object, with no name in the request (a
+    collection's deletion names none); the first refusal ends that resource's deletion (one
+    worker), the objects after it stay. The refusals' texts, one per resource, are returned."""
+    failures = []
+    for rtype in store.namespaced_types():
+        coll = store.collection(rtype)
+        for key in list(coll.keys(namespace)):
+            stored = coll.items.get(key)
+            if stored is None:
+                continue
+            request = policies.Request(
+                "DELETE", rtype, "", namespace, policies.NAMESPACE_CONTROLLER, old=stored.body
+            )
+            try:
+                policies.admit(store, request)
+            except errors.StatusError as refusal:
+                failures.append(refusal.message)
+                break
+            store.start_deletion(rtype, stored)
+    return failures
+
+
+def retry_sweeps(store: Store) -> None:
+    """Sweep again each terminating namespace whose last sweep met a refusal (the controller
+    retries with backoff; here on the next change that may lift it)."""
+    for namespace, content in list(store.terminating.items()):
+        if content.failures and not content.sweeping:
+            _resweep(store, namespace, content)
+
+
+def _resweep(store: Store, namespace: str, content: Content) -> None:
+    content.sweeping = True
+    try:
+        content.failures = _sweep(store, namespace)
+    finally:
+        content.sweeping = False
+    _settle_namespace(store, namespace, force=True)
+
+
+def _settle_namespace(store: Store, namespace: str, *, force: bool = False) -> None:
+    """Gone once empty; until then, conditions that say what remains. During a sweep only
+    when ``force``d, after it."""
     found = store.lookup(NAMESPACES, None, namespace)
     content = store.terminating.get(namespace)
-    if found is None or content is None:
+    if found is None or content is None or (content.sweeping and not force):
         return
     body = copy.deepcopy(found.body)
     if not store.population[namespace]:
@@ -211,54 +240,12 @@ def _settle_namespace(store: Store, namespace: str) -> None:
         store.remove(NAMESPACES, found, body)
         return
     status = body.setdefault("status", {})
-    conditions = _conditions(content, status.get("conditions") or [])
+    conditions = namespace_conditions.conditions(
+        content.resources, content.finalizers, content.failures, status.get("conditions") or []
+    )
     if conditions != status.get("conditions"):
         status["conditions"] = conditions
         store.commit(NAMESPACES, found, body)
-
-
-def _conditions(content: Content, previous: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The controller's five conditions: True with what remains, else False with its "ok" words;
-    ``lastTransitionTime`` moves only when a status flips."""
-    remaining = sorted(
-        f"{resource} has {count} resource instances"
-        for resource, count in content.resources.items()
-        if count > 0
-    )
-    held = sorted(
-        f"{finalizer} in {count} resource instances"
-        for finalizer, count in content.finalizers.items()
-        if count > 0
-    )
-    failing: dict[str, tuple[str, str]] = {}
-    if remaining:
-        failing["NamespaceContentRemaining"] = (
-            "SomeResourcesRemain",
-            f"Some resources are remaining: {', '.join(remaining)}",
-        )
-    if held:
-        failing["NamespaceFinalizersRemaining"] = (
-            "SomeFinalizersRemain",
-            f"Some content in the namespace has finalizers remaining: {', '.join(held)}",
-        )
-    before = {condition.get("type"): condition for condition in previous}
-    out = []
-    for kind, ok_reason, ok_message in _CONDITIONS:
-        status, (reason, message) = (
-            ("True", failing[kind]) if kind in failing else ("False", (ok_reason, ok_message))
-        )
-        old = before.get(kind)
-        since = old["lastTransitionTime"] if old and old.get("status") == status else now()
-        out.append(
-            {
-                "type": kind,
-                "status": status,
-                "lastTransitionTime": since,
-                "reason": reason,
-                "message": message,
-            }
-        )
-    return out
 
 
 def _empty_crd(store: Store, name: str) -> None:

@@ -114,6 +114,26 @@ BUILTINS = (
         "ClusterRoleBinding",
         namespaced=False,
     ),
+    # Admission policies, for charts that protect their objects: evaluated by ``policies/``.
+    ResourceType(
+        "admissionregistration.k8s.io",
+        "v1",
+        "validatingadmissionpolicies",
+        "ValidatingAdmissionPolicy",
+        namespaced=False,
+        categories=("api-extensions",),
+        status_subresource=True,
+        generation=True,
+    ),
+    ResourceType(
+        "admissionregistration.k8s.io",
+        "v1",
+        "validatingadmissionpolicybindings",
+        "ValidatingAdmissionPolicyBinding",
+        namespaced=False,
+        categories=("api-extensions",),
+        generation=True,
+    ),
     ResourceType(
         "apiextensions.k8s.io",
         "v1",
@@ -128,6 +148,8 @@ BUILTINS = (
 )
 
 NAMESPACES = BUILTINS[0]
+POLICIES = BUILTINS[-3]
+BINDINGS = BUILTINS[-2]
 CRDS = BUILTINS[-1]
 
 _VERSION = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import builtins
 import collections
 import copy
 import dataclasses
@@ -22,7 +23,7 @@ import json
 import uuid
 from typing import Any
 
-from instance_operator.kubeapi import admission, errors, lifecycle, patches
+from instance_operator.kubeapi import admission, errors, lifecycle, patches, policies
 from instance_operator.kubeapi.apply.ownership import Write
 from instance_operator.kubeapi.apply.records import (
     Owner,
@@ -329,8 +330,13 @@ class Store:
         options: dict[str, Any],
         *,
         dry_run: bool = False,
+        requester: policies.Requester = policies.ANONYMOUS,
+        warnings: builtins.list[str] | None = None,
     ) -> tuple[Stored, bool]:
-        """The object after the call, and whether it is gone (no finalizers held it)."""
+        """The object after the call, and whether it is gone (no finalizers held it).
+
+        The admission policies see the stored object as ``oldObject``; their ``Warn`` texts go
+        to ``warnings``."""
         old = self.get(rtype, namespace, name)
         lifecycle.check_deletable(rtype, name)
         preconditions = options.get("preconditions") or {}
@@ -340,6 +346,19 @@ class Store:
                 actual = old.body["metadata"].get(field)
                 why = f"Precondition failed: {label} in precondition: {wanted}, {label} in object meta: {actual}"
                 raise errors.conflict(rtype.plural, rtype.group, name, why)
+        request = policies.Request(
+            "DELETE",
+            rtype,
+            name,
+            namespace or "",
+            requester,
+            old=old.body,
+            dry_run=dry_run,
+            options=options,
+        )
+        found = policies.admit(self, request)
+        if warnings is not None:
+            warnings += found
         return self.start_deletion(rtype, old, dry_run=dry_run)
 
     def start_deletion(

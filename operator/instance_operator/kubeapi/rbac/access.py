@@ -17,11 +17,13 @@ from instance_operator.kubeapi import errors, patches
 from instance_operator.kubeapi.rbac import escalation, requestinfo
 from instance_operator.kubeapi.rbac.audit import Audit
 from instance_operator.kubeapi.rbac.authorizer import GROUP, Authorizer, forbidden
-from instance_operator.kubeapi.rbac.requestinfo import Attributes
+from instance_operator.kubeapi.rbac.requestinfo import Attributes, User
 from instance_operator.kubeapi.rbac.tokens import Tokens
 from instance_operator.kubeapi.resources import BUILTINS
 from instance_operator.kubeapi.store import Store
 
+#: Where the authenticated user is kept on the request, for admission (``request.userInfo``).
+USER_KEY = web.RequestKey("kubeapi.user", User)
 _RBAC_TYPES = {r.plural: r for r in BUILTINS if r.group == GROUP}
 
 
@@ -35,6 +37,7 @@ class Access:
     async def check(self, request: web.Request) -> None:
         """Raise the 401 or 403 the API server would answer ``request`` with."""
         user = self.tokens.authenticate(request.headers.get("Authorization"))
+        request[USER_KEY] = user
         attributes = requestinfo.parse(user, request.method, request.path, request.query)
         allowed, reason = self.authorizer.allowed(attributes)
         self.audit.record(attributes, allowed)
