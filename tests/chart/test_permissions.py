@@ -34,7 +34,8 @@ RBAC_KINDS = ("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "Ro
 
 def install(manifests: Manifests, kubeconfig: Path, namespace: str) -> None:
     """What matters here of a cluster with the chart installed: the watched namespaces (which
-    must exist before the chart), the chart's CRDs, its RBAC and its peering objects. Through the
+    must exist before the chart), the chart's CRDs, its RBAC, its peering objects and its
+    deletion-protection policy. Through the
     Python client: kubectl sends no bearer token to a plain-HTTP server, and the embedded API may
     be authorizing requests."""
     api = k8s_config.new_client_from_config(str(kubeconfig))
@@ -45,7 +46,11 @@ def install(manifests: Manifests, kubeconfig: Path, namespace: str) -> None:
         crds = manifests.of("CustomResourceDefinition")
         rbac = [doc for kind in RBAC_KINDS for doc in manifests.of(kind)]
         peerings = manifests.of("KopfPeering") + manifests.of("ClusterKopfPeering")
-        for doc in [*spaces, *crds, *rbac, *peerings]:
+        policies = [
+            *manifests.of("ValidatingAdmissionPolicy"),
+            *manifests.of("ValidatingAdmissionPolicyBinding"),
+        ]
+        for doc in [*spaces, *crds, *rbac, *peerings, *policies]:
             if doc["kind"] == "KopfPeering" or doc["kind"] == "ClusterKopfPeering":
                 dynamic.resources.invalidate_cache()  # the CRDs above are served now
             resource = dynamic.resources.get(api_version=doc["apiVersion"], kind=doc["kind"])

@@ -83,6 +83,20 @@ reads and patches the one peering object by name. Argument: the resource's plura
   verbs: ["get", "patch"]
 {{- end }}
 
+{{/*
+"true" when the deletion-protection ValidatingAdmissionPolicy is rendered: enabled, on Kubernetes
+1.30 or later (admissionregistration.k8s.io/v1). By the version, not .Capabilities.APIVersions:
+`helm template` knows only group/versions, no kinds, unless given --api-versions.
+*/}}
+{{- define "instance-operator.deletionPolicy" -}}
+{{- if and .Values.deletionProtection.enabled (semverCompare ">=1.30.0-0" .Capabilities.KubeVersion.Version) }}true{{ end }}
+{{- end }}
+
+{{/* The deletion-protection policy's and its binding's name: cluster-scoped, so with the release's. */}}
+{{- define "instance-operator.deletionPolicyName" -}}
+{{ include "instance-operator.fullname" . }}-deletion-protection
+{{- end }}
+
 {{/* The operator's image: by digest when one is given (immutable), else by tag. */}}
 {{- define "instance-operator.image" -}}
 {{- if .Values.image.digest -}}
