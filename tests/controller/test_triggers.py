@@ -47,3 +47,12 @@ def test_the_operators_own_status_writes_are_not() -> None:
 
 def test_deletion_is_left_to_kopfs_delete_handler() -> None:
     assert not asks_for_work(view(), view(deleting=True))
+
+
+def test_a_held_deletion_is_woken_when_its_protection_is_taken_off() -> None:
+    protected = {names.DELETION_PROTECTION: "true"}
+    held = view(deleting=True, annotations=protected)
+    assert not asks_for_work(view(annotations=protected), held)  # the DELETE itself
+    assert not asks_for_work(held, view(deleting=True, annotations={**protected, "x": "y"}))
+    assert asks_for_work(held, view(deleting=True))
+    assert asks_for_work(held, view(deleting=True, annotations={names.DELETION_PROTECTION: "no"}))

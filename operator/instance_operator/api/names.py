@@ -25,6 +25,10 @@ FINALIZER = f"{PREFIX}finalizer"
 #: and, with ``--role-binding``, the RoleBinding that grants its rights in the namespace. Deleting
 #: the namespace then cannot take them away before the Instances' servers are deleted.
 IN_USE_FINALIZER = f"{PREFIX}in-use"
+#: ``"true"`` (exactly) keeps the Instance from being deleted: the chart's ValidatingAdmissionPolicy
+#: refuses the DELETE, and where there is none (Kubernetes < 1.30, or the chart's
+#: ``deletionProtection.enabled=false``) the operator's finalizer holds the Instance and its server.
+DELETION_PROTECTION = f"{PREFIX}deletion-protection"
 
 #: Where kopf keeps its own bookkeeping (the delete handler's progress). Not ``instance-operator.dev``:
 #: kopf treats annotations under its storage prefix as its own, and the action annotations live

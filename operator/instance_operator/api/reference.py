@@ -138,6 +138,8 @@ def render() -> str:
             f"| `{a.annotation}` | {a.value}; result in `status.actions.{a.status_key}` |"
             for a in names.Action
         ),
+        f"| `{names.DELETION_PROTECTION}` | `\"true\"` keeps the Instance from being deleted"
+        " (see docs/deletion.md) |",
         "",
     ]
     return "\n".join(lines)

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from instance_operator.api import names
 from instance_operator.api.models import InstanceStatus
 from instance_operator.controller.kube import InstanceRef
 
@@ -60,6 +61,11 @@ class InstanceView:
     @property
     def uid(self) -> str:
         return self.ref.uid
+
+    @property
+    def protected(self) -> bool:
+        """The deletion-protection annotation says ``"true"``, as the chart's policy reads it."""
+        return self.annotations.get(names.DELETION_PROTECTION) == "true"
 
     @property
     def credentials_secret(self) -> str | None:

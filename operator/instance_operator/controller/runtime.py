@@ -180,7 +180,7 @@ class Controller:
         await asyncio.wrap_future(self.queue.submit(uid))
         outcome = self._outcomes.get(uid, Outcome(done=False, message="not finalized yet"))
         deadline = asyncio.get_running_loop().time() + timeout
-        while not outcome.done and not outcome.failed:
+        while outcome.waits_for_the_server:
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
                 break
@@ -282,10 +282,13 @@ def asks_for_work(before: InstanceView | None, after: InstanceView) -> bool:
     (the actions). The events of the operator's own status writes bring nothing.
 
     An Instance is left alone until kopf's finalizer is on it, so that kopf's write and a
-    reconcile's never race to add it; deleting ones belong to kopf's delete handler.
+    reconcile's never race to add it; deleting ones belong to kopf's delete handler, which is
+    woken only when the deletion protection holding it is taken off.
     """
-    if after.deleting or names.FINALIZER not in after.finalizers:
+    if names.FINALIZER not in after.finalizers:
         return False
+    if after.deleting:
+        return before is not None and before.protected and not after.protected
     if before is None or names.FINALIZER not in before.finalizers:
         return True
     return before.generation != after.generation or before.annotations != after.annotations

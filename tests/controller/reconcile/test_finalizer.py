@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, cast
 
+import pytest
+
+from instance_operator.api import names
 from instance_operator.api.models import InstanceStatus
 from instance_operator.controller.observe.observed import Observed
 from instance_operator.controller.reconcile.failures import UserError
@@ -93,7 +96,9 @@ class Events:
 
 
 class Harness:
-    def __init__(self, server: Observed | None, **spec: Any) -> None:
+    def __init__(
+        self, server: Observed | None, annotations: dict[str, str] | None = None, **spec: Any
+    ) -> None:
         self.spec = {**example("instance-minimal.yaml")["spec"], **spec}
         self.nova = Nova(server)
         self.locator = Locator(self.nova)
@@ -102,7 +107,12 @@ class Harness:
         self.registry = Registry()
         self.registry.update(
             {
-                "metadata": {"namespace": "team-a", "name": "web-1", "uid": "u1"},
+                "metadata": {
+                    "namespace": "team-a",
+                    "name": "web-1",
+                    "uid": "u1",
+                    "annotations": annotations or {},
+                },
                 "spec": self.spec,
             }
         )
@@ -171,3 +181,32 @@ def test_a_missing_secret_blocks_with_both_ways_out() -> None:
     orphaned.nova.broken = os_errors.ConnectionFailed("down", method="GET", url="servers/s1")
     assert orphaned.finalize().done  # released: nothing will retry, the Event says what is left
     assert orphaned.events.posted[-1][1] == "Orphaned"
+
+
+@pytest.mark.parametrize("policy", ["Delete", "Orphan"])
+def test_a_protected_instance_is_held_and_its_server_left_whatever_the_policy(policy: str) -> None:
+    """No admission policy refused the DELETE (an older cluster): the finalizer holds it."""
+    h = Harness(SERVER, {names.DELETION_PROTECTION: "true"}, deletionPolicy=policy)
+    outcome = h.finalize()
+    assert not outcome.done
+    assert outcome.held  # returned to kopf, which must see the next event
+    assert not outcome.waits_for_the_server
+    assert h.nova.calls == []
+    kind, reason, message = h.events.posted[-1]
+    assert (kind, reason) == ("Warning", "DeletionProtected")
+    assert (
+        "kubectl annotate instance web-1 -n team-a instance-operator.dev/deletion-protection-"
+        in message
+    )
+    assert outcome.message == message
+    written = h.writer.written[-1]
+    assert written["phase"] == "Deleting"
+    stalled = {c["type"]: c for c in written["conditions"]}["Stalled"]
+    assert (stalled["status"], stalled["reason"]) == ("True", "DeletionProtected")
+
+
+@pytest.mark.parametrize("value", ["false", "True", ""])
+def test_only_the_exact_value_true_protects_as_the_admission_policy_reads_it(value: str) -> None:
+    h = Harness(SERVER, {names.DELETION_PROTECTION: value})
+    h.finalize()
+    assert h.nova.calls == [("delete", "s1")]

@@ -28,9 +28,10 @@ log = logging.getLogger(__name__)
 
 #: How long one deletion attempt waits for Nova before kopf retries it.
 DELETE_WAIT = 120.0
-#: How soon a deletion that the cloud refused is retried. Short, because the retry is also when a
-#: switch to ``deletionPolicy: Orphan`` takes effect (kopf holds the object's other events while
-#: its delete handler runs or waits).
+#: How soon a deletion that the cloud refused, or that deletion protection holds, is retried.
+#: Short, because the retry is also when a switch to ``deletionPolicy: Orphan`` or the removal of
+#: the protection takes effect (kopf holds the object's other events while its delete handler runs
+#: or waits).
 DELETE_RETRY = 15.0
 
 
@@ -87,7 +88,10 @@ def build_registry(
     async def finalize(uid: str, **_: Any) -> None:
         outcome = await controller.finalize(uid, timeout=DELETE_WAIT)
         if not outcome.done:
-            raise kopf.TemporaryError(outcome.message, delay=DELETE_RETRY if outcome.failed else 5)
+            # kopf sees no new event of this Instance while its handler runs: a held deletion
+            # must return, so that the annotation's removal is seen.
+            slow = outcome.failed or outcome.held
+            raise kopf.TemporaryError(outcome.message, delay=DELETE_RETRY if slow else 5)
 
     @kopf.on.probe(id="pending_reconciles", registry=registry)
     def pending(**_: Any) -> int:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from instance_operator.api import names
 from instance_operator.api.models import CloudCredentialsRef, DeletionPolicy, Phase
 from instance_operator.controller.reconcile.failures import classify
 from instance_operator.controller.reconcile.immutability import (
@@ -39,11 +40,20 @@ class Outcome:
     message: str = ""
     #: The cloud could not be reached or refused us: worth a slower retry.
     failed: bool = False
+    #: Held by the deletion-protection annotation: nothing happens until a person takes it off.
+    held: bool = False
 
     @property
     def label(self) -> str:
         """A bounded word for metrics."""
-        return "done" if self.done else "error" if self.failed else "waiting"
+        if self.done:
+            return "done"
+        return "error" if self.failed else "held" if self.held else "waiting"
+
+    @property
+    def waits_for_the_server(self) -> bool:
+        """Worth waiting for the watcher to see the server go, rather than retrying later."""
+        return not (self.done or self.failed or self.held)
 
 
 class Finalizer:
@@ -66,6 +76,8 @@ class Finalizer:
         view = self._registry.get(uid)
         if view is None:
             return Outcome(done=True)
+        if view.protected:
+            return self._hold(view)
         policy = _policy(view)
         try:
             return self._finalize(view, policy)
@@ -131,6 +143,20 @@ class Finalizer:
             )
             self._writer.write(view, p.status)
         return Outcome(done=False, message=f"Waiting for Nova to delete server {server.id}.")
+
+    def _hold(self, view: InstanceView) -> Outcome:
+        """Nothing is done to the server of a protected Instance, whatever its deletion policy: an
+        admission policy should have refused the DELETE, and where none did, this says why the
+        Instance stays. Taking the annotation off wakes the deletion at once."""
+        message = (
+            f"Deletion held: the annotation {names.DELETION_PROTECTION}=true protects this"
+            " Instance, and its server is left as it is. To delete it, remove the annotation:"
+            f" kubectl annotate instance {view.ref.name} -n {view.ref.namespace}"
+            f" {names.DELETION_PROTECTION}-"
+        )
+        self._recorder.warning(view.ref, Reason.DELETION_PROTECTED, message)
+        self._show(view, Problem(Reason.DELETION_PROTECTED, message, transient=False))
+        return Outcome(done=False, message=message, held=True)
 
     def _credentials_changed(
         self, view: InstanceView, policy: DeletionPolicy, server_id: str | None

@@ -48,6 +48,9 @@ class Reason(StrEnum):
     QUOTA_EXCEEDED = "QuotaExceeded"
     USER_DATA_TOO_LARGE = "UserDataTooLarge"
     REQUEST_REJECTED = "RequestRejected"
+    #: A deletion held by the operator's finalizer: the Instance has the deletion-protection
+    #: annotation and no admission policy refused the DELETE.
+    DELETION_PROTECTED = "DeletionProtected"
 
     # The server itself is in trouble.
     SERVER_ERROR = "ServerError"
