@@ -28,6 +28,7 @@ from instance_operator.controller.reconcile.actuator import Call
 from instance_operator.controller.reconcile.pass_state import Pass
 from instance_operator.controller.registry import InstanceView
 from instance_operator.openstack import errors as os_errors
+from tests.support.observed import observed
 
 LIMIT = 70.0
 TOKEN = "t-1"
@@ -65,25 +66,7 @@ class Clock:
 
 
 def server(seen_at: float = 0.0) -> Observed:
-    return Observed(
-        id="srv-1",
-        name="web",
-        status="ACTIVE",
-        task_state=None,
-        power_state=1,
-        updated=T0,
-        created=T0,
-        addresses=(),
-        flavor_id=None,
-        flavor_name=None,
-        image_id=None,
-        fault_code=None,
-        fault_message=None,
-        tags=(),
-        metadata={},
-        security_groups=(),
-        seen_at=seen_at,
-    )
+    return observed(updated=T0, created=T0, seen_at=seen_at)
 
 
 class Harness:

@@ -7,7 +7,7 @@ process or network is involved.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,6 +32,7 @@ from instance_operator.controller.reconcile.pass_state import Pass
 from instance_operator.controller.registry import InstanceView
 from instance_operator.controller.status.reasons import Reason
 from instance_operator.openstack import errors as os_errors
+from tests.support.observed import observed
 
 TOKEN = "t-1"
 REF = InstanceRef("default", "web", "uid-1")
@@ -73,30 +74,9 @@ class FakeNova:
         return self.logged_as
 
 
-BASE = Observed(
-    id="srv-1",
-    name="web",
-    status="ACTIVE",
-    task_state=None,
-    power_state=1,
-    updated=T0,
-    created=T0,
-    addresses=(),
-    flavor_id=None,
-    flavor_name=None,
-    image_id=None,
-    fault_code=None,
-    fault_message=None,
-    tags=(),
-    metadata={},
-    security_groups=(),
-    seen_at=0.0,
-)
-
-
 def server(status: str = "ACTIVE", *, seen_at: float = 0.0, fault: str | None = None) -> Observed:
     """The server as a poll that started at monotonic ``seen_at`` saw it."""
-    return replace(BASE, status=status, seen_at=seen_at, fault_message=fault)
+    return observed(status=status, seen_at=seen_at, fault_message=fault, updated=T0, created=T0)
 
 
 def reasons(p: Pass) -> list[tuple[str, Reason]]:
