@@ -48,7 +48,7 @@ class Cloud:
             images=self.images,
             keypairs=seeded_keypairs(config, now),
             faults=self.faults,
-            view=ServerView(self.network, self.images),
+            view=ServerView(self.network, self.images, self.compute.groups),
         )
 
     def advance(self, now: float) -> None:

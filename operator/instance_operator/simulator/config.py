@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -154,6 +154,22 @@ class KeypairSeed(_Model):
     public_key: str = ""
 
 
+class ServerGroupSeed(_Model):
+    name: str
+    #: Name of the owning project, and of its user (Nova records who made a group).
+    project: str
+    user: str
+    policy: Literal["affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity"] = (
+        "anti-affinity"
+    )
+    id: str = ""
+
+    @model_validator(mode="after")
+    def _fill_id(self) -> ServerGroupSeed:
+        self.id = self.id or derived_uuid("server_group", f"{self.project}/{self.name}")
+        return self
+
+
 class Durations(_Model):
     """Seconds each asynchronous step takes. Zero means the step is already done when asked."""
 
@@ -178,6 +194,10 @@ class Quota(_Model):
     instances: int = -1
     cores: int = -1
     ram: int = -1
+    #: Server groups per project; Nova's default is 10.
+    server_groups: int = 10
+    #: Servers per group and user; Nova's default is 10.
+    server_group_members: int = 10
 
 
 class Microversions(_Model):
@@ -240,7 +260,11 @@ class SimulatorConfig(_Model):
     durations: Durations = Field(default_factory=Durations)
     quota: Quota = Field(default_factory=Quota)
     availability_zones: list[str] = Field(default_factory=lambda: ["nova"])
-    compute_hosts: list[str] = Field(default_factory=lambda: ["sim-compute-1"])
+    #: The hypervisors servers are scheduled onto (``OS-EXT-SRV-ATTR:host``); server groups'
+    #: affinity policies decide among them.
+    compute_hosts: list[str] = Field(
+        default_factory=lambda: ["compute-0", "compute-1", "compute-2"], min_length=1
+    )
     #: Seed for the dice of rate-based faults, so a chaos run can be replayed.
     random_seed: int | None = None
     domain: DomainSeed = Field(default_factory=DomainSeed)
@@ -254,6 +278,7 @@ class SimulatorConfig(_Model):
     networks: list[NetworkSeed] = Field(default_factory=_default_networks)
     security_groups: list[SecurityGroupSeed] = Field(default_factory=list)
     keypairs: list[KeypairSeed] = Field(default_factory=_default_keypairs)
+    server_groups: list[ServerGroupSeed] = Field(default_factory=list)
     faults: FaultSettings = Field(default_factory=FaultSettings)
 
     @model_validator(mode="after")
@@ -273,10 +298,13 @@ class SimulatorConfig(_Model):
         problems = [
             *(f"user {u.name}: unknown project {u.project}" for u in self.users if u.project not in projects),
             *(f"application credential {a.name}: unknown user {a.user}" for a in self.application_credentials if a.user not in users),
+            *(f"server group {g.name}: unknown project {g.project}" for g in self.server_groups if g.project not in projects),
+            *(f"server group {g.name}: unknown user {g.user}" for g in self.server_groups if g.user not in users),
             *(f"keypair {k.name}: unknown user {k.user}" for k in self.keypairs if k.user not in users),
             *(f"security group {g.name}: unknown project {g.project}" for g in self.security_groups if g.project not in projects),
             *(f"image {i.name}: unknown owner {i.owner}" for i in self.images if i.owner is not None and i.owner not in projects),
             *(f"network {n.name}: unknown project {n.project}" for n in self.networks if n.project is not None and n.project not in projects),
+            *(f"compute host {h}: listed twice" for h in sorted(set(self.compute_hosts)) if self.compute_hosts.count(h) > 1),
         ]  # fmt: skip
         if problems:
             raise ValueError("; ".join(problems))

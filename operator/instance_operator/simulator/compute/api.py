@@ -7,6 +7,7 @@ from instance_operator.simulator.compute.keypairs import KeypairApi
 from instance_operator.simulator.compute.metadata_tags import MetadataTagsApi
 from instance_operator.simulator.compute.parts import ComputeParts
 from instance_operator.simulator.compute.resources import ResourcesApi
+from instance_operator.simulator.compute.server_groups_api import ServerGroupsApi
 from instance_operator.simulator.compute.server_info import ServerInfoApi
 from instance_operator.simulator.compute.servers import ServersApi
 from instance_operator.simulator.http.routing import Router
@@ -21,3 +22,4 @@ def register_compute(router: Router, parts: ComputeParts) -> None:
     ActionsApi(parts).register(router)
     MetadataTagsApi(parts).register(router)
     ServerInfoApi(parts).register(router)
+    ServerGroupsApi(parts).register(router)

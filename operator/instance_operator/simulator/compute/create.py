@@ -1,7 +1,7 @@
 """``POST /servers`` body validation: from Nova's schema to a ``Blueprint`` the state machine builds.
 
-The order of checks follows Nova (schema, flavor, image, key, zone, security groups, networks)
-so the first error a bad request gets is the one Nova would give.
+The order of checks follows Nova (schema, flavor, image, key, zone, security groups, networks,
+server group) so the first error a bad request gets is the one Nova would give.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 from instance_operator.simulator.compute import schema
 from instance_operator.simulator.compute.keypairs import Keypair
 from instance_operator.simulator.compute.plans import Attachment, Blueprint
+from instance_operator.simulator.compute.server_groups import ServerGroup, ServerGroups
 from instance_operator.simulator.config import SimulatorConfig
 from instance_operator.simulator.errors import ApiError, nova_validation
 from instance_operator.simulator.http.api import ApiRequest
@@ -64,6 +65,14 @@ def _hints(body: dict[str, Any]) -> dict[str, list[str]]:
     return {k: [str(x) for x in v] if isinstance(v, list) else [str(v)] for k, v in raw.items()}
 
 
+def _group_hint(body: dict[str, Any]) -> str | None:
+    """The ``group`` scheduler hint, which Nova's schema wants as a UUID string."""
+    raw = body.get("OS-SCH-HNT:scheduler_hints") or body.get("os:scheduler_hints") or {}
+    if not isinstance(raw, dict) or "group" not in raw:
+        return None
+    return schema.uuid_string("group", raw["group"])
+
+
 class CreateParser:
     def __init__(
         self,
@@ -71,11 +80,13 @@ class CreateParser:
         network: NetworkStore,
         images: ImageStore,
         keypairs: list[Keypair],
+        groups: ServerGroups,
     ) -> None:
         self._config = config
         self._network = network
         self._images = images
         self._keypairs = keypairs
+        self._groups = groups
 
     def parse(self, req: ApiRequest) -> CreateRequest:
         body = req.body
@@ -88,6 +99,8 @@ class CreateParser:
             schema.required("server", server, "networks")
         if "block_device_mapping" in server or "block_device_mapping_v2" in server:
             raise ApiError(400, "Block device mappings are not supported by the simulator.")
+        hints = _hints(body)
+        group_id = _group_hint(body)
         min_count, max_count = _count(server, "min_count"), _count(server, "max_count")
         if min_count > max_count:
             raise ApiError(400, "min_count must be <= max_count")
@@ -121,12 +134,15 @@ class CreateParser:
         zone = server.get("availability_zone")
         if zone is not None and zone not in self._config.availability_zones:
             raise ApiError(400, "The requested availability zone is not available")
-        group_names, group_ids = self._groups(server.get("security_groups"), token.project_id)
+        group_names, group_ids = self._security_groups(
+            server.get("security_groups"), token.project_id
+        )
+        attachments = self._attachments(req, server.get("networks"), token.project_id)
         plan = Blueprint(
             name=name,
             flavor=flavor,
             image=image,
-            attachments=self._attachments(req, server.get("networks"), token.project_id),
+            attachments=attachments,
             group_ids=group_ids,
             group_names=group_names,
             key_name=key_name,
@@ -136,15 +152,25 @@ class CreateParser:
             tags=tags,
             description=description,
             hostname=server.get("hostname"),
-            scheduler_hints=_hints(body),
+            scheduler_hints=hints,
             access_ipv4=str(server.get("accessIPv4") or ""),
             access_ipv6=str(server.get("accessIPv6") or ""),
             config_drive=bool(server.get("config_drive")),
             admin_pass=server.get("adminPass"),
+            server_group=self._server_group(group_id, req),
         )
         return CreateRequest(plan, min_count, max_count, bool(server.get("return_reservation_id")))
 
-    def _groups(self, requested: Any, project_id: str) -> tuple[list[str], list[str]]:
+    def _server_group(self, group_id: str | None, req: ApiRequest) -> ServerGroup | None:
+        """The hinted group; one the caller cannot see is Nova's 400, not a 404."""
+        if group_id is None:
+            return None
+        try:
+            return self._groups.find(group_id, req.auth.project_id, req.auth.is_admin)
+        except ApiError as exc:
+            raise ApiError(400, exc.message) from None
+
+    def _security_groups(self, requested: Any, project_id: str) -> tuple[list[str], list[str]]:
         if requested is None:
             requested = [{"name": "default"}]
         if not isinstance(requested, list):

@@ -29,6 +29,8 @@ from instance_operator.simulator.compute.model import (
     Server,
 )
 from instance_operator.simulator.compute.plans import Blueprint, Caller
+from instance_operator.simulator.compute.scheduler import NO_VALID_HOST, Scheduler
+from instance_operator.simulator.compute.server_groups import ServerGroups
 from instance_operator.simulator.config import SimulatorConfig
 from instance_operator.simulator.errors import ApiError, nova_invalid_state
 from instance_operator.simulator.image.store import Image, ImageStore, SnapshotSource
@@ -63,11 +65,15 @@ class Compute:
         self.order: list[Server] = []
         self.position: dict[str, int] = {}
         self._serial = itertools.count(1)
+        self.groups = ServerGroups(config)
+        self.scheduler = Scheduler(config.compute_hosts)
 
     def clear(self) -> None:
         self.servers.clear()
         self.order.clear()
         self.position.clear()
+        self.groups.clear()
+        self.scheduler.clear()
 
     # ---- look-ups and quota -------------------------------------------------------------
 
@@ -204,25 +210,34 @@ class Compute:
             server.ports.append(port.id)
             server.own_ports.add(port.id)
         self._add(server)
+        if plan.server_group is not None:
+            self.groups.join(plan.server_group, server.id)
         record = self._begin(server, "create", ["compute__do_build_and_run_instance"], caller, now)
         self._build(server, record, now, build_error)
         return server
 
-    def _place(self, server: Server, at: float) -> None:
-        server.host = self._config.compute_hosts[0]
+    def _place(self, server: Server) -> bool:
+        """Put the server on the host the scheduler picks; ``False`` if its group allows none."""
+        host = self.scheduler.pick(server, self.groups.of_server(server.id), self.servers)
+        if host is None:
+            return False
+        self.scheduler.claim(server, host)
+        server.host = host
         server.availability_zone = server.requested_az or self._config.availability_zones[0]
         server.instance_name = f"instance-{next(self._serial):08x}"
         server.task_state = "spawning"
+        return True
 
     def _build(self, server: Server, record: InstanceAction, now: float, error: str | None) -> None:
         duration = self._config.durations.build
 
         def scheduled(at: float) -> None:
-            if error is None:
-                self._place(server, at)
+            if error is None and self._place(server):
                 return
+            reason = error or NO_VALID_HOST
+            server.epoch += 1  # no host: the rest of the build never happens
             server.vm_state, server.task_state, server.power_state = ERROR, None, NOSTATE
-            server.fault = Fault(500, error, f"nova.exception.NoValidHost: {error}", at)
+            server.fault = Fault(500, reason, f"nova.exception.NoValidHost: {reason}", at)
             self._network.release(server.ports, server.own_ports, at)
             server.ports = []
             self._finish(record, at, "Error")
@@ -246,7 +261,8 @@ class Compute:
         if status == "BUILD":
             self._build(server, server.actions[-1], now, None)
             return server
-        self._place(server, now)
+        placed = self._place(server)
+        assert placed, "a seeded server has no group to refuse it"
         server.task_state, server.launched_at, server.root_device_name = None, now, "/dev/vda"
         server.vm_state, server.power_state = {
             "ACTIVE": (ACTIVE, RUNNING),
@@ -417,4 +433,6 @@ class Compute:
         server.tags = []
         self._network.release(server.ports, server.own_ports, at)
         server.ports = []
+        self.scheduler.release(server)
+        self.groups.leave(server.id)
         self._finish(record, at)

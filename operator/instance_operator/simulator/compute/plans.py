@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from instance_operator.simulator.compute.server_groups import ServerGroup
 from instance_operator.simulator.config import FlavorSeed
 from instance_operator.simulator.image.store import Image
 from instance_operator.simulator.network.store import Network, Port
@@ -53,3 +54,5 @@ class Blueprint:
     access_ipv6: str = ""
     config_drive: bool = False
     admin_pass: str | None = None
+    #: The group of the ``group`` scheduler hint; the server joins it at create.
+    server_group: ServerGroup | None = None

@@ -113,12 +113,12 @@ class ResourcesApi:
             maxTotalInstances=quota.instances,
             maxTotalKeypairs=100,
             maxTotalRAMSize=quota.ram,
-            maxServerGroups=10,
-            maxServerGroupMembers=10,
+            maxServerGroups=quota.server_groups,
+            maxServerGroupMembers=quota.server_group_members,
             totalCoresUsed=cores,
             totalInstancesUsed=instances,
             totalRAMUsed=ram,
-            totalServerGroupsUsed=0,
+            totalServerGroupsUsed=self._parts.compute.groups.count(req.auth.project_id),
         )
         if not req.at_least(2, 36):
             absolute.update(totalSecurityGroupsUsed=0, totalFloatingIpsUsed=0)

@@ -14,6 +14,7 @@ from instance_operator.simulator.compute import schema
 from instance_operator.simulator.compute.create import CreateParser
 from instance_operator.simulator.compute.listing import ServerLister
 from instance_operator.simulator.compute.parts import ComputeParts
+from instance_operator.simulator.compute.server_groups import ServerGroup
 from instance_operator.simulator.compute.views import Links
 from instance_operator.simulator.config import FlavorSeed
 from instance_operator.simulator.errors import ApiError
@@ -43,7 +44,9 @@ def injected_create_error(failure: CreateFailure, retry_after: dict[str, str]) -
 class ServersApi:
     def __init__(self, parts: ComputeParts) -> None:
         self._parts = parts
-        self._parser = CreateParser(parts.config, parts.network, parts.images, parts.keypairs)
+        self._parser = CreateParser(
+            parts.config, parts.network, parts.images, parts.keypairs, parts.compute.groups
+        )
         self._lister = ServerLister(parts.compute, parts.view, parts.glitches)
 
     def register(self, router: Router) -> None:
@@ -79,12 +82,22 @@ class ServersApi:
             )
         return room
 
+    def _check_members_quota(self, group: ServerGroup, user_id: str, count: int) -> None:
+        """Nova's ``server_group_members`` quota: the user's live servers in the group."""
+        limit = self._parts.config.quota.server_group_members
+        servers = self._parts.compute.servers
+        mine = sum(1 for m in group.members if servers[m].user_id == user_id)
+        if 0 <= limit < mine + count:
+            raise ApiError(403, "Quota exceeded, too many servers in group")
+
     def create(self, req: ApiRequest) -> ApiResponse:
         parts = self._parts
         parsed = self._parser.parse(req)
         plan = parsed.plan
         caller = parts.caller(req)
         count = self._how_many(caller.project_id, plan.flavor, parsed.min_count, parsed.max_count)
+        if plan.server_group is not None:
+            self._check_members_quota(plan.server_group, caller.user_id, count)
         failure = parts.faults.take_create_failure()
         retry_after = parts.faults.get().retry_after_header()
         if failure is not None and not failure.after_commit:

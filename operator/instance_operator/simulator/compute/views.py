@@ -17,6 +17,7 @@ from instance_operator.simulator.compute.model import (
     PROGRESS_STATUSES,
     Server,
 )
+from instance_operator.simulator.compute.server_groups import ServerGroups
 from instance_operator.simulator.config import FlavorSeed
 from instance_operator.simulator.http.api import ApiRequest
 from instance_operator.simulator.image.store import ImageStore
@@ -54,9 +55,15 @@ def host_id(project_id: str, host: str | None) -> str:
 
 
 class ServerView:
-    def __init__(self, network: NetworkStore, images: ImageStore) -> None:
+    def __init__(self, network: NetworkStore, images: ImageStore, groups: ServerGroups) -> None:
         self._network = network
         self._images = images
+        self._groups = groups
+
+    def server_groups(self, server: Server) -> list[str]:
+        """The 2.71+ ``server_groups``: the ID of the server's group, if it is in one."""
+        group = self._groups.of_server(server.id)
+        return [group.id] if group is not None else []
 
     def basic(self, server: Server, links: Links) -> dict[str, Any]:
         if server.cell_down:
@@ -178,11 +185,11 @@ class ServerView:
             view["OS-EXT-AZ:availability_zone"] = "UNKNOWN"
             view["OS-EXT-STS:power_state"] = 0
             if req.at_least(2, 71):
-                view["server_groups"] = []
+                view["server_groups"] = self.server_groups(server)
         return view
 
-    @staticmethod
     def _microversioned(
+        self,
         view: dict[str, Any],
         server: Server,
         req: ApiRequest,
@@ -203,7 +210,7 @@ class ServerView:
         if req.at_least(2, 63):
             view["trusted_image_certificates"] = None
         if single and req.at_least(2, 71):
-            view["server_groups"] = []
+            view["server_groups"] = self.server_groups(server)
         if req.at_least(2, 73):
             view["locked_reason"] = None
         if req.at_least(2, 90) and not admin:

@@ -89,6 +89,9 @@ class CreateOpts(BaseModel):
     metadata: dict[str, str] = Field(default_factory=dict)
     #: Tags set at create (2.52+), the handle to find the server after a lost answer.
     tags: list[str] = Field(default_factory=list)
+    #: Scheduler hints, sent beside ``server`` as ``os:scheduler_hints``; ``{"group": id}``
+    #: boots the server into that server group.
+    scheduler_hints: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("metadata")
     @classmethod
@@ -132,7 +135,10 @@ class CreateOpts(BaseModel):
             server["metadata"] = dict(self.metadata)
         if self.tags:
             server["tags"] = list(self.tags)
-        return {"server": server}
+        body: dict[str, Any] = {"server": server}
+        if self.scheduler_hints:
+            body["os:scheduler_hints"] = dict(self.scheduler_hints)
+        return body
 
 
 class ListOpts(BaseModel):

@@ -152,6 +152,8 @@ class Server(Resource):
     pinned_availability_zone: str | None = None
     #: The scheduler hints it was created with (2.100+).
     scheduler_hints: dict[str, Any] | None = None
+    #: The ID of the server group it belongs to, if any (2.71+; show and update answers only).
+    server_groups: list[str] | None = None
     links: list[Link] = Field(default_factory=list)
 
     @property
