@@ -141,6 +141,7 @@ def test_spec_has_enums_defaults_and_limits() -> None:
         ".availabilityZone",
         ".userData",
         ".cloudCredentialsRef",
+        ".serverGroup",
     }
 
 

@@ -69,6 +69,12 @@ ONE_OF = [
     ("flavor", {}, "spec.flavor", "flavor: set exactly one of name or id"),
     ("image", {"name": "cirros", "id": UUID}, "spec.image", "image: set exactly one of name or id"),
     (
+        "serverGroup",
+        {"name": "pair", "id": UUID},
+        "spec.serverGroup",
+        "serverGroup: set exactly one of name or id",
+    ),
+    (
         "networks",
         [{"name": "private", "portID": UUID}],
         "spec.networks[0]",
@@ -143,6 +149,7 @@ IMMUTABLE = [
     ("availabilityZone", "az2"),
     ("userData", {"inline": "#cloud-config"}),
     ("cloudCredentialsRef", {"secretName": "other", "cloudName": "mycloud"}),
+    ("serverGroup", {"name": "pair"}),
 ]
 
 
@@ -170,6 +177,7 @@ MERGED = [
     ("availabilityZone", "az2"),
     ("userData", {"inline": "#cloud-config", "secretRef": None}),
     ("cloudCredentialsRef", {"secretName": "other"}),
+    ("serverGroup", {"name": None, "id": UUID}),
 ]
 
 
@@ -185,7 +193,9 @@ def test_an_immutable_field_cannot_change_by_merge_patch(base: str, field: str, 
     assert causes(response) == [immutable(field)]
 
 
-@pytest.mark.parametrize("field", ["keyName", "networks", "userData", "availabilityZone"])
+@pytest.mark.parametrize(
+    "field", ["keyName", "networks", "userData", "availabilityZone", "serverGroup"]
+)
 def test_an_optional_immutable_field_cannot_be_removed_by_json_patch(base: str, field: str) -> None:
     create(base, full())
     response = requests.patch(

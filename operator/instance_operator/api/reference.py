@@ -138,7 +138,7 @@ def render() -> str:
             f"| `{a.annotation}` | {a.value}; result in `status.actions.{a.status_key}` |"
             for a in names.Action
         ),
-        f"| `{names.DELETION_PROTECTION}` | `\"true\"` keeps the Instance from being deleted"
+        f'| `{names.DELETION_PROTECTION}` | `"true"` keeps the Instance from being deleted'
         " (see docs/deletion.md) |",
         "",
     ]

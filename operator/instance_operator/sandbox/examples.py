@@ -1,7 +1,7 @@
 """The manifests in ``examples/``, and a simulated cloud in which they are valid as written.
 
 ``instance-full.yaml`` names things a fresh cloud lacks: an image and a second network by ID, the
-keypair ``ops-key``, the security group ``db`` and a user-data Secret. Seeding exactly those into
+keypair ``ops-key``, the security group ``db``, the server group ``db-pair`` and a user-data Secret. Seeding exactly those into
 the simulator (and creating the Secret) lets the demo and the end-to-end tests apply the examples
 unchanged, so they prove the examples themselves work.
 """
@@ -20,6 +20,7 @@ from instance_operator.simulator.config import (
     KeypairSeed,
     NetworkSeed,
     SecurityGroupSeed,
+    ServerGroupSeed,
     SimulatorConfig,
 )
 
@@ -79,6 +80,14 @@ def example_cloud(durations: Durations | None = None, **fields: Any) -> Simulato
             "security_groups": [
                 *base.security_groups,
                 *(SecurityGroupSeed(name="db", project=p.name) for p in base.projects),
+            ],
+            "server_groups": [
+                *base.server_groups,
+                *(
+                    ServerGroupSeed(name="db-pair", project=p.name, user=owner.name)
+                    for p in base.projects
+                    for owner in [u for u in base.users if u.project == p.name][:1]
+                ),
             ],
         }
     )

@@ -99,3 +99,15 @@ def test_changed_immutable_fields_are_reported_and_nothing_else() -> None:
     fresh = a_pass({}, moved)
     assert check_immutable(fresh) == []
     assert fresh.status.spec_digests == spec_digests(moved)
+
+
+def test_a_field_made_immutable_after_creation_counts_from_its_first_pass() -> None:
+    """Digests recorded before spec.serverGroup existed: no change is reported after the upgrade,
+    and from then on the field is held like the others."""
+    spec = example("instance-minimal.yaml")["spec"]
+    older = {f: d for f, d in spec_digests(spec).items() if f != "serverGroup"}
+    p = a_pass({"specDigests": older}, spec)
+    assert check_immutable(p) == []
+    assert p.status.spec_digests == spec_digests(spec)
+    grouped = {**spec, "serverGroup": {"name": "pair"}}
+    assert changed_immutable_fields(p.status, grouped) == ["serverGroup"]

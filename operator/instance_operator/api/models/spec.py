@@ -127,6 +127,32 @@ class ImageRef(_Spec):
         return self
 
 
+class ServerGroupRef(_Spec):
+    """An existing Nova server group to boot the server in, by name or by ID: the scheduler then
+    places the server by the group's policy (anti-affinity keeps the members on different
+    hosts)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "x-kubernetes-validations": [
+                cel(exactly_one("name", "id"), "serverGroup: set exactly one of name or id")
+            ]
+        }
+    )
+
+    name: Name | None = Field(
+        None, description="Server group name; must match exactly one group of the project."
+    )
+    id: str | None = Field(
+        None, pattern=UUID_PATTERN, max_length=36, description="Server group ID (a UUID)."
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ServerGroupRef:
+        _one_of(self, "serverGroup", "name", "id")
+        return self
+
+
 class NetworkAttachment(_Spec):
     """One network interface: a network (by name or ID, optionally with a fixed IP) or an existing
     Neutron port."""
@@ -277,6 +303,7 @@ IMMUTABLE_FIELDS = (
     "availabilityZone",
     "userData",
     "cloudCredentialsRef",
+    "serverGroup",
 )
 
 
@@ -324,6 +351,14 @@ class InstanceSpec(_Spec):
     )
     user_data: UserData | None = Field(
         None, alias="userData", description="User data for cloud-init. Immutable."
+    )
+    server_group: ServerGroupRef | None = Field(
+        None,
+        alias="serverGroup",
+        description=(
+            "Nova server group to boot in (the `group` scheduler hint), e.g. an anti-affinity"
+            " group to keep the two halves of a pair on different hosts. Immutable."
+        ),
     )
     metadata: dict[str, MetadataValue] | None = Field(
         None,

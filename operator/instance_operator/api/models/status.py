@@ -194,6 +194,11 @@ class InstanceStatus(_Status):
     image_id: str | None = Field(
         None, alias="imageID", description="ID of the image the server booted from."
     )
+    server_group_id: str | None = Field(
+        None,
+        alias="serverGroupID",
+        description="ID of the Nova server group the server was booted in (spec.serverGroup).",
+    )
     fault: Fault | None = Field(None, description="Nova's fault, while the server is in ERROR.")
     observed_generation: int | None = Field(
         None, alias="observedGeneration", ge=0, description="The metadata.generation last acted on."

@@ -98,6 +98,9 @@ class Actuator:
         if spec.key_name is not None:
             self.resolver.check_keypair(spec.key_name)
         groups = [self.resolver.security_group_id(g) for g in spec.security_groups or []]
+        hints = {}
+        if spec.server_group is not None:
+            hints["group"] = self.resolver.server_group(spec.server_group).id
         opts = servers.CreateOpts(
             name=name,
             flavor_ref=flavor.id,
@@ -109,6 +112,7 @@ class Actuator:
             user_data=user_data,
             metadata=desired_metadata(spec, ref),
             tags=desired_tags(spec, ref.uid),
+            scheduler_hints=hints,
         )
         return servers.create(self._compute, opts)
 

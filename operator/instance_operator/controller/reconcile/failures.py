@@ -31,6 +31,7 @@ _NOT_FOUND_REASONS = {
     "port": Reason.PORT_NOT_FOUND,
     "keypair": Reason.KEYPAIR_NOT_FOUND,
     "security group": Reason.SECURITY_GROUP_NOT_FOUND,
+    "server group": Reason.SERVER_GROUP_NOT_FOUND,
 }
 
 

@@ -31,19 +31,23 @@ def spec_digests(spec: dict[str, Any]) -> dict[str, str]:
 
 def changed_immutable_fields(status: InstanceStatus, spec: Mapping[str, Any]) -> list[str]:
     """Immutable fields whose digest differs from the one recorded at creation; none when
-    nothing was recorded."""
+    nothing was recorded, and a field without a digest (made immutable by a later version of the
+    operator than the one that created the server) is compared from when it is first recorded."""
     recorded = status.spec_digests
     if not recorded:
         return []
     current = spec_digests(dict(spec))
-    return [f for f in IMMUTABLE_FIELDS if recorded.get(f) != current[f]]
+    return [f for f in IMMUTABLE_FIELDS if f in recorded and recorded[f] != current[f]]
 
 
 def check_immutable(p: Pass) -> list[str]:
     """The immutable fields changed since the server was created (a Degraded problem)."""
+    current = spec_digests(dict(p.view.spec))
     if not p.status.spec_digests:  # adopted from an earlier version: start from here
-        p.status.spec_digests = spec_digests(dict(p.view.spec))
+        p.status.spec_digests = current
         return []
+    if current.keys() - p.status.spec_digests.keys():  # fields new in this version
+        p.status.spec_digests = {**current, **p.status.spec_digests}
     changed = changed_immutable_fields(p.status, p.view.spec)
     if changed:
         fields = ", ".join(f"spec.{f}" for f in changed)

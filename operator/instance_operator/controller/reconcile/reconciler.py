@@ -41,7 +41,12 @@ from instance_operator.controller.reconcile.immutability import (
 )
 from instance_operator.controller.reconcile.locator import ServerLocator
 from instance_operator.controller.reconcile.pass_state import Pass
-from instance_operator.controller.reconcile.reports import mirror, report_lost, report_unreachable
+from instance_operator.controller.reconcile.reports import (
+    explain_placement,
+    mirror,
+    report_lost,
+    report_unreachable,
+)
 from instance_operator.controller.reconcile.server_changes import HURRY, ServerChanges
 from instance_operator.controller.registry import InstanceView, Registry
 from instance_operator.controller.status.conditions import Problem
@@ -189,6 +194,7 @@ class Reconciler:
         self._kube.add_finalizer(p.ref, p.view.resource_version, p.view.finalizers)
         self._holds.require_credentials(p.view)  # and never one whose credentials may vanish first
         name = spec.server_name or default_server_name(p.view)
+        group = actuator.resolver.server_group(spec.server_group) if spec.server_group else None
         created = actuator.create(
             p.ref, spec, name=name, user_data=user_data(self._secrets, p.view, spec)
         )
@@ -207,6 +213,7 @@ class Reconciler:
         p.status.server_name = name
         p.status.phase = Phase.BUILDING
         p.status.spec_digests = spec_digests(dict(p.view.spec))
+        p.status.server_group_id = group.id if group is not None else None
         p.activity = Reason.CREATING
         p.event("Normal", Reason.CREATED, f"Created server {name} ({server_id}).")
         self._runner.run(p, actuator, None, power_policy=spec.power_state, server_name=name)
@@ -233,6 +240,8 @@ class Reconciler:
         self._changes.resize(p, spec, watcher, actuator, server)
         self._changes.enforce_power(p, spec, watcher, actuator, server)
         mirror(p, server, actuator.resolver.flavor_names())
+        if spec.server_group is not None and server.status == "ERROR":
+            explain_placement(p, server, actuator.resolver.server_group(spec.server_group))
         self._runner.run(p, actuator, server, power_policy=spec.power_state, server_name=name)
         if p.called:
             watcher.hurry(HURRY)

@@ -11,6 +11,7 @@ from instance_operator.controller.status import server_status as status
 from instance_operator.controller.status.conditions import Problem
 from instance_operator.controller.status.phases import phase_of
 from instance_operator.controller.status.reasons import Reason
+from instance_operator.openstack.compute.server_groups import ServerGroup
 
 _ACTIVITIES = {
     Phase.BUILDING: Reason.BUILDING,
@@ -44,6 +45,38 @@ def mirror(p: Pass, server: Observed, flavor_names: dict[str, str]) -> None:
             " may recover it; the operator keeps watching.",
             transient=False,
         )
+
+
+def explain_placement(p: Pass, server: Observed, group: ServerGroup) -> None:
+    """A server of a group that Nova could not place: which group and policy, and the way out (a
+    hard reboot does not help a server that never got a host)."""
+    fault = server.fault_message or ""
+    if p.problem is None or p.problem.reason is not Reason.SERVER_ERROR:
+        return
+    if "No valid host" not in fault:
+        return
+    policy = group.effective_policy or "unknown"
+    advice = _PLACEMENT_ADVICE.get(policy, "")
+    p.problem = Problem(
+        Reason.SERVER_ERROR,
+        f"Nova found no host for the server in server group {group.name} ({group.id}, policy"
+        f" {policy}): {fault}{advice} Delete and re-create this Instance once the group can take"
+        " it.",
+        transient=False,
+    )
+
+
+_PLACEMENT_ADVICE = {
+    "anti-affinity": (
+        " With anti-affinity every member needs a host of its own (up to the group's"
+        " max_server_per_host): add hosts, or use a soft-anti-affinity group, which places members"
+        " apart when it can and never fails."
+    ),
+    "affinity": (
+        " With affinity every member must fit on the host of the first: use a soft-affinity group"
+        " to prefer it without failing."
+    ),
+}
 
 
 def report_lost(p: Pass) -> None:

@@ -13,13 +13,14 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from instance_operator.api.models import FlavorRef, ImageRef, NetworkAttachment
+from instance_operator.api.models import FlavorRef, ImageRef, NetworkAttachment, ServerGroupRef
 from instance_operator.controller.reconcile.failures import UserError, not_found
 from instance_operator.controller.status.reasons import Reason
 from instance_operator.openstack import errors as os_errors
 from instance_operator.openstack.cloud import Cloud
-from instance_operator.openstack.compute import flavors, keypairs
+from instance_operator.openstack.compute import flavors, keypairs, server_groups
 from instance_operator.openstack.compute.flavors import Flavor
+from instance_operator.openstack.compute.server_groups import ServerGroup
 from instance_operator.openstack.compute.servers import NetworkSpec
 from instance_operator.openstack.image import images
 from instance_operator.openstack.network import networks, ports, security_groups
@@ -118,6 +119,44 @@ class Resolver:
             raise not_found(
                 "image", f"spec.image.name: no image named {name!r} in cloud {self._cloud.name!r}"
             ) from None
+
+    # --- server groups --------------------------------------------------------------------------
+
+    def server_group(self, ref: ServerGroupRef) -> ServerGroup:
+        """The group by ID, or the one of the project with that name (Nova lists a project's own
+        groups, and has no name filter)."""
+        if ref.id is not None:
+            group_id = ref.id
+            return self._cached("server-group", group_id, lambda: self._group_by_id(group_id))
+        name = ref.name or ""
+        return self._cached("server-group-name", name, lambda: self._group_by_name(name))
+
+    def _group_by_id(self, group_id: str) -> ServerGroup:
+        try:
+            return server_groups.get(self._cloud.compute, group_id)
+        except os_errors.NotFound:
+            raise not_found(
+                "server group",
+                f"spec.serverGroup.id: no server group {group_id!r} in cloud {self._cloud.name!r}",
+            ) from None
+
+    def _group_by_name(self, name: str) -> ServerGroup:
+        listing = list(server_groups.list_server_groups(self._cloud.compute))
+        matches = [g for g in listing if g.name == name]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            ids = ", ".join(g.id for g in matches)
+            raise UserError(
+                Reason.AMBIGUOUS_NAME,
+                f"spec.serverGroup.name: {len(matches)} server groups are named {name!r} ({ids});"
+                " use spec.serverGroup.id",
+            )
+        raise not_found(
+            "server group",
+            f"spec.serverGroup.name: no server group named {name!r} in the project of cloud"
+            f" {self._cloud.name!r}. Server groups: {_names(g.name for g in listing)}",
+        )
 
     # --- networks and ports ---------------------------------------------------------------------
 

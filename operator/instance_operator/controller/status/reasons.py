@@ -44,6 +44,7 @@ class Reason(StrEnum):
     PORT_NOT_FOUND = "PortNotFound"
     KEYPAIR_NOT_FOUND = "KeypairNotFound"
     SECURITY_GROUP_NOT_FOUND = "SecurityGroupNotFound"
+    SERVER_GROUP_NOT_FOUND = "ServerGroupNotFound"
     AMBIGUOUS_NAME = "AmbiguousName"
     QUOTA_EXCEEDED = "QuotaExceeded"
     USER_DATA_TOO_LARGE = "UserDataTooLarge"

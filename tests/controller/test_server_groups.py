@@ -1,0 +1,73 @@
+"""spec.serverGroup (issue 17, 3): servers boot in an existing Nova server group, found by name or
+ID, and a policy Nova cannot meet is reported with the group, its policy and the way out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from instance_operator.controller.runtime import Controller
+from instance_operator.simulator import Simulator, SimulatorConfig
+from tests.controller.test_lifecycle import web
+from tests.simulator.client import OpenStack
+from tests.support.cluster import Cluster
+from tests.support.timings import FAST_CLOUD
+
+HOSTS = ["compute-0", "compute-1"]
+CREATE = "/v2.1/servers"
+
+
+@pytest.fixture
+def sim() -> Iterator[Simulator]:
+    """Two compute hosts: an anti-affinity group has room for two members."""
+    config = SimulatorConfig(durations=FAST_CLOUD, compute_hosts=HOSTS)
+    with Simulator(config).running() as simulator:
+        yield simulator
+
+
+def make_group(sim: Simulator, name: str, policy: str) -> str:
+    with OpenStack.login(sim.auth_url, "admin", "admin") as nova:
+        body = {"server_group": {"name": name, "policy": policy}}
+        answer = nova.post("compute", "/os-server-groups", json=body, version="2.64")
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["server_group"]["id"])
+
+
+def host_of(sim: Simulator, server_id: str) -> str:
+    server = sim.servers.get(server_id) or {}
+    return str(server["OS-EXT-SRV-ATTR:host"])
+
+
+def test_an_anti_affinity_pair_lands_on_two_hosts_and_a_third_member_is_explained(
+    cluster: Cluster, sim: Simulator, operator: Controller
+) -> None:
+    group = make_group(sim, "pair", "anti-affinity")
+    for name in ("db-a", "db-b"):
+        cluster.create(web(name, serverGroup={"name": "pair"}))
+    for name in ("db-a", "db-b"):
+        cluster.wait_ready(name)
+        assert cluster.status(name)["serverGroupID"] == group
+    servers = [cluster.status(n)["serverID"] for n in ("db-a", "db-b")]
+    assert sorted(host_of(sim, s) for s in servers) == HOSTS
+
+    cluster.create(web("db-c", serverGroup={"id": group}))
+    degraded = cluster.wait_condition("db-c", "Degraded", "ServerError")
+    message = degraded["message"]
+    assert f"server group pair ({group}, policy anti-affinity)" in message
+    assert "No valid host was found" in message
+    assert "soft-anti-affinity" in message
+    assert cluster.status("db-c")["serverGroupID"] == group
+    event = cluster.wait_event("db-c", "Warning", "ServerError")
+    assert "soft-anti-affinity" in event
+
+
+def test_a_group_that_does_not_exist_creates_nothing_and_lists_those_there_are(
+    cluster: Cluster, sim: Simulator, operator: Controller
+) -> None:
+    make_group(sim, "pair", "anti-affinity")
+    cluster.create(web(serverGroup={"name": "pear"}))
+    degraded = cluster.wait_condition("web-1", "Degraded", "ServerGroupNotFound")
+    assert "spec.serverGroup.name: no server group named 'pear'" in degraded["message"]
+    assert "Server groups: pair" in degraded["message"]
+    assert sim.counters.count(method="POST", path=CREATE) == 0
