@@ -23,6 +23,7 @@ from instance_operator.openstack.cloud import Cloud
 from instance_operator.openstack.compute import servers
 from instance_operator.openstack.errors import NotFound
 from instance_operator.openstack.image import images
+from instance_operator.openstack.routes import Route
 from instance_operator.sandbox import MINIMAL, Box, Cluster, OperatorFlags, Sandbox, example
 from tests.cloud.conftest import delete_image, upload_image
 from tests.cloud.env import CLOUDS_YAML, needs_cloud
@@ -174,3 +175,59 @@ def _gone(cloud: Cloud, server_id: str) -> bool:
         return servers.get(cloud.compute, server_id).status == "DELETED"
     except NotFound:
         return True
+
+
+@contextlib.contextmanager
+def server_group(cloud: Cloud, policy: str) -> Iterator[str]:
+    """A new server group of the project (2.64+ body), deleted afterwards; yields its name."""
+    name = f"iop-e2e-{policy}-{uuid.uuid4().hex[:6]}"
+    body = {"server_group": {"name": name, "policy": policy}}
+    answer = cloud.compute.post(Route("os-server-groups", "os-server-groups"), body, ok=(200,))
+    group_id = answer.object("server_group")["id"]
+    try:
+        yield name
+    finally:
+        with contextlib.suppress(NotFound):
+            cloud.compute.delete(Route.of("os-server-groups/{group_id}", group_id=group_id))
+
+
+def test_an_anti_affinity_pair_on_one_host_reports_the_second_unschedulable(
+    namespace: Cluster, cloud: Cloud, image: str
+) -> None:
+    """The mini-cloud has one compute host: Nova's scheduler refuses the second member."""
+    with server_group(cloud, "anti-affinity") as group:
+        for name in ("db-a", "db-b"):
+            namespace.create(instance(image, name, serverGroup={"name": group}))
+
+        def settled() -> dict[str, str] | None:
+            ready = {n: namespace.condition(n, "Ready") for n in ("db-a", "db-b")}
+            degraded = {n: namespace.condition(n, "Degraded") for n in ("db-a", "db-b")}
+            states = {
+                n: ready[n].get("status", "") + "/" + degraded[n].get("reason", "") for n in ready
+            }
+            finished = sorted(states.values()) == ["False/ServerError", "True/Healthy"]
+            return states if finished else None
+
+        states = namespace.wait("one Ready, one unschedulable", settled, TIMEOUT)
+        refused = next(n for n, s in states.items() if s == "False/ServerError")
+        message = namespace.condition(refused, "Degraded")["message"]
+        assert f"server group {group}" in message
+        assert "policy anti-affinity" in message
+        assert "No valid host was found" in message
+        for name in ("db-a", "db-b"):
+            namespace.delete(name)
+            namespace.wait_gone(name, TIMEOUT)
+
+
+def test_a_soft_anti_affinity_pair_shares_the_one_host(
+    namespace: Cluster, cloud: Cloud, image: str
+) -> None:
+    with server_group(cloud, "soft-anti-affinity") as group:
+        for name in ("db-a", "db-b"):
+            namespace.create(instance(image, name, serverGroup={"name": group}))
+        for name in ("db-a", "db-b"):
+            status = namespace.wait_ready(name, TIMEOUT)
+            assert status["serverGroupID"]
+        for name in ("db-a", "db-b"):
+            namespace.delete(name)
+            namespace.wait_gone(name, TIMEOUT)
