@@ -34,7 +34,9 @@ def test_the_finalizer_holds_a_protected_instance_until_the_annotation_goes(
     assert sim.counters.count(method="DELETE", path=SERVER) == 0
 
     cluster.patch("web-1", {"metadata": {"annotations": {DELETION_PROTECTION: None}}})
-    # Woken by the annotation's removal, not by kopf's next retry two minutes later.
-    wait_for("the Instance to be gone", lambda: cluster.get("web-1") is None, 60)
+    # The server's deletion starts at the annotation's removal; kopf lets the Instance go at its
+    # next look at the held deletion (HELD_RETRY, 60 s).
+    wait_for("the server's deletion", lambda: sim.counters.count(method="DELETE", path=SERVER), 30)
+    wait_for("the Instance to be gone", lambda: cluster.get("web-1") is None, 180)
     assert sim.counters.count(method="DELETE", path=SERVER) == 1
     assert sim.servers.get(server_id) is None or sim.servers.get(server_id)["status"] == "DELETED"  # type: ignore[index]

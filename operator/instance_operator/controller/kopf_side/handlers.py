@@ -33,6 +33,10 @@ DELETE_WAIT = 120.0
 #: the protection takes effect (kopf holds the object's other events while its delete handler runs
 #: or waits).
 DELETE_RETRY = 15.0
+#: How often kopf looks again at a deletion that deletion protection holds: each look writes
+#: kopf's progress annotation. Once the protection is removed, the server's deletion starts at
+#: once (the operator sees the event); kopf releases the Instance at its next look.
+HELD_RETRY = 60.0
 
 
 def settings(
@@ -88,10 +92,10 @@ def build_registry(
     async def finalize(uid: str, **_: Any) -> None:
         outcome = await controller.finalize(uid, timeout=DELETE_WAIT)
         if not outcome.done:
-            # kopf sees no new event of this Instance while its handler runs: a held deletion
-            # must return, so that the annotation's removal is seen.
-            slow = outcome.failed or outcome.held
-            raise kopf.TemporaryError(outcome.message, delay=DELETE_RETRY if slow else 5)
+            # kopf sees no new event of this Instance while its handler runs, so a held deletion
+            # returns; kopf runs the handler again only when the delay is over.
+            delay = HELD_RETRY if outcome.held else DELETE_RETRY if outcome.failed else 5
+            raise kopf.TemporaryError(outcome.message, delay=delay)
 
     @kopf.on.probe(id="pending_reconciles", registry=registry)
     def pending(**_: Any) -> int:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from instance_operator.api.models import (
     InstanceSpec,
     Phase,
+    ServerGroupRef,
 )
 from instance_operator.api.validation import InvalidSpec, validate_spec
 from instance_operator.controller.actions.in_flight import InFlight
@@ -56,6 +57,7 @@ from instance_operator.controller.status.reasons import Reason
 from instance_operator.controller.status.writer import Recorder, StatusWriter
 from instance_operator.controller.telemetry.log_context import set_server
 from instance_operator.controller.telemetry.reporter import Telemetry
+from instance_operator.openstack.errors import OpenStackError
 
 log = logging.getLogger(__name__)
 
@@ -240,11 +242,26 @@ class Reconciler:
         self._changes.resize(p, spec, watcher, actuator, server)
         self._changes.enforce_power(p, spec, watcher, actuator, server)
         mirror(p, server, actuator.resolver.flavor_names())
-        if spec.server_group is not None and server.status == "ERROR":
-            explain_placement(p, server, actuator.resolver.server_group(spec.server_group))
+        if spec.server_group is not None and (
+            server.status == "ERROR" or not p.status.server_group_id
+        ):
+            self._place(p, spec.server_group, server, actuator)
         self._runner.run(p, actuator, server, power_policy=spec.power_state, server_name=name)
         if p.called:
             watcher.hurry(HURRY)
+
+    def _place(self, p: Pass, ref: ServerGroupRef, server: Observed, actuator: Actuator) -> None:
+        """The group in status (also for a server found by its tag after a lost create answer),
+        and why Nova could not place it. A group deleted since (Nova allows that) or a failed
+        lookup changes neither the problem Nova's fault gives nor the rest of the pass."""
+        try:
+            group = actuator.resolver.server_group(ref)
+        except (UserError, OpenStackError) as exc:
+            log.info("Server group %s not looked up: %s", ref.name or ref.id, exc)
+            return
+        p.status.server_group_id = group.id
+        if server.status == "ERROR":
+            explain_placement(p, server, group)
 
     # --- ending a pass ---------------------------------------------------------------------------
 
