@@ -15,9 +15,15 @@ from instance_operator.controller.reconcile.immutability import (
     spec_digests,
 )
 from instance_operator.controller.reconcile.pass_state import Pass
-from instance_operator.controller.reconcile.reports import mirror, report_lost, report_unreachable
+from instance_operator.controller.reconcile.reports import (
+    explain_placement,
+    mirror,
+    report_lost,
+    report_unreachable,
+)
 from instance_operator.controller.registry import InstanceView
 from instance_operator.controller.status.reasons import Reason
+from instance_operator.openstack.compute.server_groups import ServerGroup
 from instance_operator.sandbox import example
 
 SERVER = Observed(
@@ -111,3 +117,25 @@ def test_a_field_made_immutable_after_creation_counts_from_its_first_pass() -> N
     assert p.status.spec_digests == spec_digests(spec)
     grouped = {**spec, "serverGroup": {"name": "pair"}}
     assert changed_immutable_fields(p.status, grouped) == ["serverGroup"]
+
+
+def placed_in(policy: str) -> ServerGroup:
+    return ServerGroup.parse({"id": "g1", "name": "pair", "policy": policy, "members": []}, None)
+
+
+def test_a_server_nova_could_not_place_names_its_group_and_the_way_out() -> None:
+    refused = replace(SERVER, status="ERROR", fault_message="No valid host was found. There are")
+    p = a_pass({"serverID": "s1"})
+    mirror(p, refused, {})
+    explain_placement(p, refused, placed_in("anti-affinity"))
+    assert p.problem is not None
+    assert p.problem.reason is Reason.SERVER_ERROR
+    assert "server group pair (g1, policy anti-affinity): No valid host" in p.problem.message
+    assert "soft-anti-affinity" in p.problem.message
+    assert "hard reboot" not in p.problem.message  # a server that never had a host
+    other = replace(SERVER, status="ERROR", fault_message="disk full")
+    q = a_pass({"serverID": "s1"})
+    mirror(q, other, {})
+    before = q.problem
+    explain_placement(q, other, placed_in("anti-affinity"))
+    assert q.problem == before  # another fault is Nova's to tell
