@@ -5,11 +5,17 @@ and evaluated after the schema holds, with ``self`` bound to the value at the ru
 Kubernetes-typed CEL value: ``integer`` is int and ``number`` double (even for a JSON ``1``),
 ``format: byte`` bytes, ``date``/``date-time`` timestamps, ``duration`` durations, set and map
 lists compare without order, and the resource root shows only ``apiVersion``, ``kind`` and
-``metadata.name``/``generateName``. A rule that uses ``oldSelf`` (a transition rule) runs only
-on an update where the old value exists and is correlatable: map keys and object properties
-correlate (unless ``x-kubernetes-map-type: atomic``), list items only in ``map`` lists, by
-their keys. With ``optionalOldSelf: true`` it runs on create too, with ``oldSelf`` an optional
-(``hasValue()``, ``value()``, ``orValue()``).
+``metadata.name``/``generateName``.
+
+Object properties are seen by their escaped names (``self.__import__``, ``self.a__dash__b``);
+map keys as they are (``self['a-b']``). Undeclared, unescapable and null properties are not
+seen, but still count in ``==``.
+
+A rule that uses ``oldSelf`` (a transition rule) runs only on an update where the old value
+exists and is correlatable: map keys and object properties correlate (unless
+``x-kubernetes-map-type: atomic``), list items only in ``map`` lists, by their keys. With
+``optionalOldSelf: true`` it runs on create too, with ``oldSelf`` an optional (``hasValue()``,
+``value()``, ``orValue()``).
 
 A failed rule becomes the field error the API server returns: its ``reason`` (Invalid,
 Forbidden, Required or Duplicate), at the node's path plus its ``fieldPath``, with ``message``,
@@ -28,6 +34,7 @@ import base64
 import binascii
 import dataclasses
 import datetime
+import functools
 import re
 from typing import Any
 
@@ -38,6 +45,7 @@ from celpy.celparser import CELParseError
 from celpy.evaluation import CELEvalError
 
 from instance_operator.kubeapi import celfunctions, celmemo
+from instance_operator.kubeapi.crd_validation.cel_types import escape, with_type_and_object_meta
 
 Schema = dict[str, Any]
 Cause = dict[str, str]
@@ -85,6 +93,9 @@ class Validator:
     items: Validator | None
     additional: Validator | None
     resource_root: bool
+    #: A property's raw name by the name CEL knows it by, where ``self`` is an object; None for
+    #: a map (or a node that is no object), whose keys CEL sees unchanged.
+    names: dict[str, str] | None = None
 
     @classmethod
     def build(cls, schema: Schema, *, resource_root: bool = True) -> Validator | None:
@@ -110,7 +121,8 @@ class Validator:
         rules = [_compile(rule) for rule in schema.get("x-kubernetes-validations", [])]
         if not (rules or properties or items or additional):
             return None
-        return cls(schema, rules, properties, items, additional, resource_root)
+        names = _cel_names(_object_schema(schema, resource_root))
+        return cls(schema, rules, properties, items, additional, resource_root, names)
 
     def validate(self, obj: Any, old: Any, path: Path | None = None) -> list[Cause]:
         """Field errors of every rule under this node; ``old`` is ``None`` on create."""
@@ -148,7 +160,10 @@ class Validator:
         def activation(optional: bool) -> dict[str, Any]:
             if not converted:
                 converted.update(
-                    {name: to_cel(value, self.schema) for name, value in values.items()}
+                    {
+                        name: to_cel(value, self.schema, resource_root=self.resource_root)
+                        for name, value in values.items()
+                    }
                 )
             old_value = converted["oldSelf"]
             return {
@@ -164,7 +179,7 @@ class Validator:
             optional = bool(rule.source.get("optionalOldSelf"))
             if rule.uses_old_self and old is None and not optional:
                 continue
-            key = celmemo.key(rule.reads, values)
+            key = celmemo.key(rule.reads, values, self.names)
             outcome = rule.outcomes.get(key)
             if outcome is None:
                 outcome = _evaluate(rule, activation(optional))
@@ -307,8 +322,55 @@ def _correlated_items(schema: Schema, items: list[Any], old: Any) -> list[Any]:
     return [by_key.get(key(item)) for item in items]
 
 
-def to_cel(value: Any, schema: Schema) -> Any:
-    """A JSON value as the CEL value Kubernetes gives it under ``schema``."""
+class _Object(celtypes.MapType):
+    """An object with declared properties (apiserver's ``unstructuredMap`` of an object): CEL
+    finds a property by its escaped name only. What it cannot reach (undeclared or unescapable
+    fields, and nulls, which count as absent) still takes part in equality, as in the real
+    ``Equal``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hidden: dict[str, Any] = {}
+
+    def __eq__(self, other: Any) -> bool:
+        same = super().__eq__(other)
+        if same and isinstance(other, _Object):
+            return self.hidden == other.hidden
+        return same
+
+    def __ne__(self, other: Any) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _object_schema(schema: Schema, resource_root: bool) -> Schema:
+    """The schema CEL sees an object by: a resource also has its kind, apiVersion and metadata."""
+    if resource_root or schema.get("x-kubernetes-embedded-resource"):
+        return with_type_and_object_meta(schema)
+    return schema
+
+
+def _cel_names(schema: Schema) -> dict[str, str] | None:
+    """``{cel_name: raw_name}`` of an object's escapable properties; None if it is no object."""
+    if not isinstance(schema.get("properties"), dict):
+        return None
+    names = {}
+    for raw in schema["properties"]:
+        escaped = _escaped(raw)
+        if escaped is not None:
+            names[escaped] = raw
+    return names
+
+
+@functools.lru_cache(maxsize=4096)
+def _escaped(name: str) -> str | None:
+    return escape(name)
+
+
+def to_cel(value: Any, schema: Schema, *, resource_root: bool = False) -> Any:
+    """A JSON value as the CEL value Kubernetes gives it under ``schema`` (``resource_root``: the
+    value is a resource, as the root of a custom resource is)."""
     if value is None:
         return None
     if schema.get("x-kubernetes-int-or-string") or (
@@ -331,16 +393,28 @@ def to_cel(value: Any, schema: Schema) -> Any:
             return celfunctions.UnorderedList(converted)
         return celtypes.ListType(converted)
     if isinstance(value, dict):
-        properties: dict[str, Schema] = schema.get("properties", {})
+        schema = _object_schema(schema, resource_root)
+        if isinstance(schema.get("properties"), dict):
+            return _object(value, schema["properties"])
         additional = schema.get("additionalProperties")
+        values = additional if isinstance(additional, dict) else {}
         result = celtypes.MapType()
-        for key, item in value.items():
-            sub = properties.get(key)
-            if sub is None:
-                sub = additional if isinstance(additional, dict) else {}
-            result[celtypes.StringType(key)] = to_cel(item, sub)
+        for key, item in value.items():  # a map: its keys as they are
+            result[celtypes.StringType(key)] = to_cel(item, values)
         return result
     return json_to_cel(value)
+
+
+def _object(value: dict[str, Any], properties: dict[str, Schema]) -> _Object:
+    result = _Object()
+    for key, item in value.items():
+        sub = properties.get(key)
+        name = _escaped(key) if isinstance(sub, dict) else None
+        if name is None or item is None:
+            result.hidden[key] = item
+        else:
+            result[celtypes.StringType(name)] = to_cel(item, sub or {})
+    return result
 
 
 def _string(value: str, fmt: str) -> Any:

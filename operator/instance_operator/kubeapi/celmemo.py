@@ -5,7 +5,9 @@ clock or randomness), so its outcome can be remembered under those values. What 
 taken from its syntax tree once: for ``has(self.image) == has(oldSelf.image) && ...`` that is
 ``self.image`` and ``oldSelf.image``, so every write of an unchanged image, in any object,
 reuses one evaluation. A rule that uses ``self`` or ``oldSelf`` other than to read a field
-(``self.all(...)``, ``oldSelf.hasValue()``) is keyed by the whole value. Each rule remembers at
+(``self.all(...)``, ``oldSelf.hasValue()``) is keyed by the whole value. A field is read by the
+name CEL knows it by, so in an object ``self.__import__`` reads the property ``import`` (the
+caller maps escaped names to raw ones); in a map, the key as written. Each rule remembers at
 most ``SIZE`` outcomes, the least recently used leaving first.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import lark
@@ -61,16 +64,24 @@ def _variable(node: Any) -> str | None:
     return None
 
 
-def key(used: Reads, values: dict[str, Any]) -> str:
-    """The part of the JSON ``values`` (``self``, ``oldSelf``) the rule's outcome depends on."""
+def key(used: Reads, values: dict[str, Any], names: Mapping[str, str] | None = None) -> str:
+    """The part of the JSON ``values`` (``self``, ``oldSelf``) the rule's outcome depends on.
+
+    ``names`` maps the names CEL reads an object's properties by (``__import__``) to their raw
+    names (``import``); a name it lacks reads nothing. Without it, names are raw map keys."""
     parts = []
     for name in sorted(used):
         value = values.get(name)
         fields = used[name]
         if fields is not None and isinstance(value, dict):
-            value = {field: value.get(field, _ABSENT) for field in sorted(fields)}
+            value = {field: _read(value, field, names) for field in sorted(fields)}
         parts.append(value)
     return json.dumps(parts, sort_keys=True)
+
+
+def _read(value: dict[str, Any], field: str, names: Mapping[str, str] | None) -> Any:
+    raw = field if names is None else names.get(field)
+    return _ABSENT if raw is None else value.get(raw, _ABSENT)
 
 
 class Outcomes:

@@ -52,7 +52,10 @@ rule fields (:mod:`.rule_fields`)
     line breaks and names a field of the schema.
 CEL (:mod:`.cel_rules`, :mod:`.cel_check`, :mod:`.cel_types`, :mod:`.cel_ast`)
   - A rule parses and type-checks against its node's schema (undeclared names, undefined fields,
-    wrong operand types) and evaluates to a bool; ``optionalOldSelf`` only with ``oldSelf``; a
+    wrong operand types) and evaluates to a bool; properties are declared by their escaped names
+    (``import`` as ``__import__``, ``a-b`` as ``a__dash__b``), so ``self.import`` is an undefined
+    field, and a reserved word as an identifier ("reserved identifier: import") or ``in``,
+    ``true``, ``false``, ``null`` after a dot do not parse; ``optionalOldSelf`` only with ``oldSelf``; a
     ``messageExpression`` compiles the same way and evaluates to a string.
   - Its estimated cost times its cardinality is at most 10,000,000 (``StaticEstimatedCostLimit``),
     and all rules of a schema together at most 100,000,000 (``StaticEstimatedCRDCostLimit``),

@@ -4,6 +4,12 @@ cel-python (``celpy``) parses; its Lark tree follows the grammar's precedence le
 folded here into calls (operators become ``_==_``, ``_&&_``, ``!_`` ... as in cel-go), field
 selections, ``has()`` tests and the comprehension macros (``all``, ``exists``, ``exists_one``,
 ``filter``, ``map``). Each node keeps its source offset for error positions.
+
+cel-python is more lenient than cel-go's parser in two places, which are refused here as cel-go
+words it: an identifier that is a reserved word (``import``, ``if`` ...: "reserved identifier")
+and a field selection of ``in``, ``true``, ``false`` or ``null``, which cel-go's lexer reads as
+keywords. A reserved word after a dot (``self.import``) parses in both; the type check then finds
+no such field, because a property named ``import`` is declared as ``__import__``.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from dataclasses import dataclass, field
 from celpy.celparser import CELParser
 from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from instance_operator.kubeapi.crd_validation.cel_types import RESERVED
 
 MACROS = frozenset({"all", "exists", "exists_one", "filter", "map"})
 
@@ -105,8 +113,11 @@ def parse(source: str) -> Node:
     except UnexpectedToken as error:
         at_end = error.token.type == "$END"
         text = "<EOF>" if at_end else str(error.token)
-        offset = len(source) if at_end else (error.token.start_pos or 0)
-        raise _syntax_error(source, f"mismatched input '{text}'", offset) from None
+        offset = len(source) if at_end else _token_start(error, text)
+        message = f"mismatched input '{text}'"
+        if text in _KEYWORD_LITERALS and source[:offset].rstrip().endswith("."):
+            message += " expecting IDENTIFIER"  # cel-go's rewording of ``.true`` and the like
+        raise _syntax_error(source, message, offset) from None
     except UnexpectedCharacters as error:
         position = error.pos_in_stream or 0
         message = f"token recognition error at: '{source[position]}'"
@@ -116,12 +127,30 @@ def parse(source: str) -> Node:
     return _Folder(source).fold(tree)
 
 
+def _token_start(error: UnexpectedToken, text: str) -> int:
+    """Where the unexpected token starts: Lark leaves keyword tokens (``true``, ``null``) without
+    a position, but its lexer stands just after them."""
+    if error.token.start_pos is not None:
+        return int(error.token.start_pos)
+    state = getattr(getattr(error.interactive_parser, "lexer_thread", None), "state", None)
+    after = getattr(getattr(state, "line_ctr", None), "char_pos", None)
+    return max(after - len(text), 0) if isinstance(after, int) else 0
+
+
 def _syntax_error(source: str, message: str, offset: int) -> CelSyntaxError:
     """cel-go's wording, without the list of tokens it expected instead."""
+    return _error(source, "Syntax error: " + message, offset)
+
+
+def _error(source: str, message: str, offset: int) -> CelSyntaxError:
     before = source[:offset]
     line = before.count("\n") + 1
     column = len(before) - (before.rfind("\n") + 1) + 1
-    return CelSyntaxError("Syntax error: " + message, line, column)
+    return CelSyntaxError(message, line, column)
+
+
+#: Literals cel-go's lexer reads as keywords, never as a field name after a dot.
+_KEYWORD_LITERALS = frozenset({"true", "false", "null"})
 
 
 def _offset(item: Tree[Token] | Token) -> int:
@@ -180,8 +209,10 @@ class _Folder:
         if rule in ("member", "primary", "paren_expr"):
             return self.fold(kids[0])
         if rule == "member_dot":
+            self.field_name(kids[1])
             return Select(_offset(kids[1]) - 1, self.fold(kids[0]), str(kids[1]))
         if rule == "member_dot_arg":
+            self.field_name(kids[1])
             method = str(kids[1])
             args = self.exprs(kids[2]) if len(kids) > 2 else []
             target = self.fold(kids[0])
@@ -202,12 +233,14 @@ class _Folder:
             offset = self.after(kids[0], "[")
             return Call(offset, "_[_]", [self.fold(kids[0]), self.fold(kids[1])])
         if rule == "ident":
-            return Ident(_offset(kids[0]), str(kids[0]))
+            return Ident(_offset(kids[0]), self.identifier(kids[0]))
         if rule == "ident_arg":
-            function = str(kids[0])
+            function = self.identifier(kids[0])
             args = self.exprs(kids[1]) if len(kids) > 1 else []
             if function == "has" and len(args) == 1 and isinstance(args[0], Select):
-                return Select(_offset(kids[0]), args[0].operand, args[0].name, test_only=True)
+                # cel-go places the presence test at the macro call's ``(``
+                offset = self.open_paren(kids[0])
+                return Select(offset, args[0].operand, args[0].name, test_only=True)
             return Call(self.open_paren(kids[0]), function, args)
         if rule == "list_lit":
             return ListLiteral(_offset(tree), self.exprs(kids[0]) if kids else [])
@@ -218,6 +251,26 @@ class _Folder:
             return _literal(kids[0])
         # dot_ident, dot_ident_arg, member_object: message types, which CRD rules never have.
         return Call(_offset(tree), rule, [])
+
+    def identifier(self, token: Tree[Token] | Token) -> str:
+        """A variable's or global function's name: never a reserved word (cel-go's parser)."""
+        name = str(token)
+        if name in RESERVED:
+            raise _error(self.source, f"reserved identifier: {name}", _offset(token))
+        return name
+
+    def field_name(self, token: Tree[Token] | Token) -> None:
+        """Refuse a field named by a keyword token, as cel-go's grammar does: ``a.in`` has no
+        viable alternative; for ``true``, ``false`` and ``null`` cel-go rewords that."""
+        name = str(token)
+        if name == "in":
+            start = _offset(token)
+            dot = self.source.rindex(".", 0, start)
+            text = self.source[dot : start + len(name)]
+            raise _syntax_error(self.source, f"no viable alternative at input '{text}'", start)
+        if name in _KEYWORD_LITERALS:
+            message = f"mismatched input '{name}' expecting IDENTIFIER"
+            raise _syntax_error(self.source, message, _offset(token))
 
     def exprs(self, tree: Tree[Token] | Token) -> list[Node]:
         assert isinstance(tree, Tree)

@@ -21,8 +21,10 @@ MIN_DATETIME_SIZE_JSON = 22
 MAX_DATETIME_SIZE_JSON = 37
 MIN_DURATION_SIZE_JSON = 4
 
-#: CEL's reserved words: fields with these names are reachable only as ``__name__``.
-_RESERVED = frozenset(
+#: CEL's reserved words (apiserver's ``celReservedSymbols``, the same words as cel-go's parser's
+#: ``reservedIds``): a property with one of these names is reachable only as ``__name__``, and
+#: an identifier with one of them does not parse.
+RESERVED = frozenset(
     [
         "true",
         "false",
@@ -85,7 +87,7 @@ def decl_type(s: dict[str, Any], resource_root: bool) -> DeclType | None:
     if s.get("x-kubernetes-int-or-string"):
         return DeclType("dyn", max_elements=MAX_REQUEST_SIZE_BYTES - 2, min_size=1)
     if resource_root:
-        s = _with_type_and_object_meta(s)
+        s = with_type_and_object_meta(s)
     kind = s.get("type", "")
     if kind == "array":
         if not isinstance(s.get("items"), dict):
@@ -170,7 +172,7 @@ def max_cardinality(min_size: int) -> int:
 
 def escape(name: str) -> str | None:
     """A property's name in CEL (``apiservercel.Escape``); None if it cannot be reached."""
-    if name in _RESERVED:
+    if name in RESERVED:
         return f"__{name}__"
     if not _ESCAPABLE.match(name):
         return None
@@ -184,10 +186,21 @@ def escape(name: str) -> str | None:
     return name
 
 
-def _with_type_and_object_meta(s: dict[str, Any]) -> dict[str, Any]:
+def with_type_and_object_meta(s: dict[str, Any]) -> dict[str, Any]:
     """``apiVersion``, ``kind``, ``metadata.name`` and ``metadata.generateName`` are always
-    visible at a resource's root, declared or not."""
+    visible at a resource's root, declared or not (``WithTypeAndObjectMeta``: a schema that
+    already declares all four as strings is kept as it is)."""
     properties = dict(s.get("properties") or {})
+    meta = properties.get("metadata") or {}
+    meta_properties = meta.get("properties") or {}
+    if (
+        (properties.get("kind") or {}).get("type") == "string"
+        and (properties.get("apiVersion") or {}).get("type") == "string"
+        and meta.get("type") == "object"
+        and (meta_properties.get("name") or {}).get("type") == "string"
+        and (meta_properties.get("generateName") or {}).get("type") == "string"
+    ):
+        return s
     properties["kind"] = {"type": "string"}
     properties["apiVersion"] = {"type": "string"}
     properties["metadata"] = {

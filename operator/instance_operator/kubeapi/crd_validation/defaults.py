@@ -12,8 +12,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from instance_operator.kubeapi import schema as structural
 from instance_operator.kubeapi.crd_validation.fields import Cause, Path, invalid
-from instance_operator.kubeapi.schema import StructuralSchema
+
+# ``structural`` is imported as a module: it imports the CEL runtime, which imports this package
+# (for ``cel_types``), so its names are looked up when a default is checked, not at import.
 
 
 def validate_defaults(path: Path, schema: dict[str, Any]) -> list[Cause]:
@@ -23,10 +26,10 @@ def validate_defaults(path: Path, schema: dict[str, Any]) -> list[Cause]:
         where = path.child("default")
         if isinstance(value, dict):
             pruned = copy.deepcopy(value)
-            StructuralSchema(schema).prune(pruned)
+            structural.StructuralSchema(schema).prune(pruned)
             if pruned != value:
                 causes.append(invalid(where, value, "must not have unknown fields"))
-        for cause in StructuralSchema(schema).validate(copy.deepcopy(value)):
+        for cause in structural.StructuralSchema(schema).validate(copy.deepcopy(value)):
             field = f"{where}.{cause['field']}" if cause["field"] else str(where)
             causes.append({**cause, "field": field})
     if isinstance(schema.get("items"), dict):
