@@ -36,6 +36,7 @@ def _load(path: Path) -> dict[str, Any]:
 
 MINIMAL = _load(EXAMPLES / "instance-minimal.yaml")
 FULL = _load(EXAMPLES / "instance-full.yaml")
+IMPORT = _load(EXAMPLES / "instance-import.yaml")
 
 
 def test_there_are_minimal_and_full_examples() -> None:
@@ -49,8 +50,9 @@ def test_example_is_valid_for_the_api_server_and_the_operator(path: Path) -> Non
     Instance.model_validate(manifest)
 
 
-def test_the_full_example_sets_every_spec_field() -> None:
-    assert set(FULL["spec"]) == {f.alias or n for n, f in InstanceSpec.model_fields.items()}
+def test_the_full_and_import_examples_set_every_spec_field() -> None:
+    given = set(FULL["spec"]) | set(IMPORT["spec"])
+    assert given == {f.alias or n for n, f in InstanceSpec.model_fields.items()}
 
 
 def test_secret_example_holds_a_clouds_yaml() -> None:
@@ -144,6 +146,12 @@ INVALID: list[tuple[str, Mutation, str]] = [
         _set("securityGroups", [{"name": "default"}]),
         "securityGroups[0]",
     ),
+    ("import id and filter", _set("import", {"id": UUID, "filter": {"name": "web"}}), "import"),
+    ("import neither", _set("import", {}), "import"),
+    ("import id not a uuid", _set("import", {"id": "web-1"}), "import.id"),
+    ("import filter without name", _set("import", {"filter": {"tags": ["web"]}}), "import.filter"),
+    ("import filter empty name", _set("import", {"filter": {"name": ""}}), "import.filter.name"),
+    ("bad management policy", _set("managementPolicy", "Observe"), "managementPolicy"),
 ]
 
 
@@ -195,6 +203,50 @@ def test_optional_immutable_fields_cannot_be_added_or_removed(field: str) -> Non
     assert refusals(FULL, old=without) != []
 
 
+def test_import_makes_flavor_and_image_optional() -> None:
+    assert refusals(IMPORT) == []
+    InstanceSpec.model_validate(IMPORT["spec"])
+    neither = copy.deepcopy(IMPORT)
+    del neither["spec"]["import"]
+    assert refusals(neither) == [
+        "spec.flavor: Required value: flavor is required, unless import is set",
+        "spec.image: Required value: image is required, unless import is set",
+    ]
+    with pytest.raises(InvalidSpec) as caught:
+        validate_spec(neither["spec"])
+    assert str(caught.value) == (
+        "spec.flavor: required, unless import is set; spec.image: required, unless import is set"
+    )
+
+
+@pytest.mark.parametrize(
+    "new",
+    [{"id": UUID}, {"filter": {"name": "legacy-web-02"}}, None],
+    ids=["changed to an id", "another name", "removed"],
+)
+def test_import_is_immutable(new: dict[str, Any] | None) -> None:
+    updated = copy.deepcopy(IMPORT)
+    updated["spec"]["import"] = new
+    if new is None:
+        del updated["spec"]["import"]
+        updated["spec"] |= {"flavor": {"name": "m1.small"}, "image": {"name": "cirros"}}
+    assert refusals(updated) == []
+    assert (
+        'spec.import: Invalid value: "object": import is immutable: create a new Instance to'
+        " change it"
+    ) in refusals(updated, old=IMPORT)
+    added = copy.deepcopy(FULL)
+    added["spec"]["import"] = {"id": UUID}
+    assert refusals(added, old=FULL) != []
+
+
+def test_management_policy_can_change_both_ways() -> None:
+    managed = copy.deepcopy(IMPORT)
+    managed["spec"]["managementPolicy"] = "Managed"
+    assert refusals(managed, old=IMPORT) == []
+    assert refusals(IMPORT, old=managed) == []
+
+
 @pytest.mark.parametrize(
     ("field", "new"),
     [
@@ -215,7 +267,9 @@ def test_mutable_fields_can_change(field: str, new: Any) -> None:
 
 def test_defaults_are_applied_by_the_models() -> None:
     spec = InstanceSpec.model_validate(MINIMAL["spec"])
-    assert spec.deletion_policy == "Delete"
+    assert spec.deletion_policy is None
+    assert spec.effective_deletion_policy == "Delete"
+    assert spec.management_policy == "Managed"
     assert spec.power_state == "Manual"
 
 

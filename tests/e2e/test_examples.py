@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from instance_operator.openstack.cloud import Cloud
-from instance_operator.openstack.compute import servers
+from instance_operator.openstack.compute import flavors, servers
 from instance_operator.openstack.errors import NotFound
+from instance_operator.openstack.image import images
 from instance_operator.sandbox import FULL, MINIMAL, Box, Cluster, example
 from tests.e2e.support import nova_actions, web
 
@@ -84,3 +85,22 @@ def test_delete_removes_or_orphans_the_server(box: Box, cluster: Cluster, cloud:
     assert not any(t.startswith("iop-uid-") for t in server.tags or [])  # ... the operator's goes
     assert ("Normal", "Deleted") in cluster.reasons("doomed")
     assert ("Normal", "Orphaned") in cluster.reasons("kept")
+
+
+def test_the_import_example_observes_a_server_made_by_hand(cluster: Cluster, cloud: Cloud) -> None:
+    minimal = example(MINIMAL)["spec"]
+    created = servers.create(
+        cloud.compute,
+        servers.CreateOpts(
+            name="legacy-web-01",
+            flavor_ref=flavors.find(cloud.compute, minimal["flavor"]["name"]).id,
+            image_ref=images.find(cloud.image, minimal["image"]["name"]).id,
+            networks="none",
+            tags=["web"],
+        ),
+    )
+    cluster.create(example("instance-import.yaml"))
+    status = cluster.wait_ready("legacy-web")
+    assert status["serverID"] == created.id
+    assert status["serverName"] == "legacy-web-01"
+    assert servers.get(cloud.compute, created.id).tags == ["web"]  # Unmanaged: not even tagged

@@ -337,3 +337,26 @@ def test_check_cloud_command_line(simulator_process: RemoteSimulator, tmp_path: 
         "check-cloud: FAILED: configuration: clouds.yaml has no cloud 'elsewhere' "
         "(it has: simulator)"
     )
+
+
+def test_exact_name_matches_that_name_only_whatever_it_holds(
+    sim: Simulator, make_cloud: MakeCloud
+) -> None:
+    """Nova's name filter is a pattern (searched, not matched; case-blind in MySQL and here):
+    ``exact_name`` anchors it and escapes what a pattern gives a meaning to."""
+    compute = make_cloud().compute
+    flavor = flavors.find(compute, "m1.nano").id
+    image = images.find(make_cloud().image, sim.config.images[0].name).id
+    names = ["a.b(1)+", "axb(1)+", "a.b(1)+x", "xa.b(1)+", "A.B(1)+", "a.b1", "[a]", "a", "a|b"]
+    ids = {
+        name: servers.create(
+            compute, CreateOpts(name=name, flavor_ref=flavor, image_ref=image, networks="none")
+        ).id
+        for name in names
+    }
+    for name in ("a.b(1)+", "[a]", "a|b"):
+        found = {
+            s.id for s in servers.list_detail(compute, ListOpts(name=servers.exact_name(name)))
+        }
+        case_blind = {ids[n] for n in names if n.lower() == name.lower()}
+        assert found == case_blind, name

@@ -157,6 +157,16 @@ class Registry:
         with self._lock:
             self._link(uid, server_id)
 
+    def claim_server(self, uid: str, server_id: str) -> str | None:
+        """Link the server to ``uid`` unless another known Instance follows it already; returns
+        that Instance's UID then. Atomic: two Instances importing one server never both win."""
+        with self._lock:
+            other = self._by_server.get(server_id)
+            if other is not None and other != uid and other in self._views:
+                return other
+            self._link(uid, server_id)
+            return None
+
     def uid_for_server(self, server_id: str) -> str | None:
         with self._lock:
             return self._by_server.get(server_id)

@@ -107,6 +107,7 @@ class Harness:
             self.nova,  # type: ignore[arg-type]  # the two methods the runner uses
             server(self.seen_at),
             power_policy=PowerPolicy.MANUAL,
+            managed=True,
             server_name="web",
         )
         self.status = p.status

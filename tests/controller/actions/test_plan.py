@@ -41,6 +41,7 @@ def step(
         token,
         record=previous,
         power_policy=power,
+        managed=True,
         server=server,
         server_name=server_name,
     ).step
@@ -88,6 +89,7 @@ def test_a_server_whose_cell_is_down_is_waited_for_not_called_or_judged() -> Non
             "t",
             record=None,
             power_policy=PowerPolicy.MANUAL,
+            managed=True,
             server=unknown,
             server_name="w",
         )
@@ -115,7 +117,13 @@ def test_refusals_say_why(
     says: str,
 ) -> None:
     result = plan(
-        action, token, record=None, power_policy=power, server=server, server_name=server_name
+        action,
+        token,
+        record=None,
+        power_policy=power,
+        managed=True,
+        server=server,
+        server_name=server_name,
     )
     assert result.step is Step.REFUSE
     assert says in result.message

@@ -112,7 +112,9 @@ class Harness:
         now = T0 + timedelta(seconds=self.clock - START)
         p = Pass(view=view, status=self.status.model_copy(deep=True), now=now, started=self.clock)
         observed = observed or server()
-        self.runner.run(p, self.nova, observed, power_policy=policy, server_name="web")  # type: ignore[arg-type]
+        self.runner.run(
+            p, self.nova, observed, power_policy=policy, managed=True, server_name="web"
+        )  # type: ignore[arg-type]
         self.status = p.status
         return p
 

@@ -15,7 +15,7 @@ def server(server_id: str, tag: str, created: int) -> Observed:
     return Observed(
         id=server_id, name=server_id, status="ACTIVE", task_state=None, power_state=1, updated=None,
         created=datetime(2026, 1, 1, 0, 0, created, tzinfo=UTC), addresses=(), flavor_id=None,
-        flavor_name=None, image_id=None, fault_code=None, fault_message=None, tags=(tag,),
+        flavor_name=None, image_id=None, key_name=None, availability_zone=None, server_groups=None, fault_code=None, fault_message=None, tags=(tag,),
         metadata={}, security_groups=(), seen_at=0.0,
     )  # fmt: skip
 

@@ -33,7 +33,7 @@ SPEC = example("instance-minimal.yaml")["spec"]
 BUILDING = Observed(
     id="s1", name="team-a-web-1", status="BUILD", task_state="scheduling", power_state=0,
     updated=None, created=None, addresses=(), flavor_id=None, flavor_name="m1.small",
-    image_id=None, fault_code=None, fault_message=None, tags=("iop-uid-u1",), metadata={},
+    image_id=None, key_name=None, availability_zone=None, server_groups=None, fault_code=None, fault_message=None, tags=("iop-uid-u1",), metadata={},
     security_groups=(), seen_at=0.0,
 )  # fmt: skip
 UNAVAILABLE = os_errors.ServiceUnavailable(

@@ -28,7 +28,7 @@ from instance_operator.sandbox import example
 
 SERVER = Observed(
     id="s1", name="web-1", status="ACTIVE", task_state=None, power_state=1, updated=None,
-    created=None, addresses=(), flavor_id="f1", flavor_name=None, image_id="i1",
+    created=None, addresses=(), flavor_id="f1", flavor_name=None, image_id="i1", key_name=None, availability_zone=None, server_groups=None,
     fault_code=None, fault_message=None, tags=(), metadata={}, security_groups=(), seen_at=0.0,
 )  # fmt: skip
 

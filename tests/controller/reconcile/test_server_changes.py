@@ -61,7 +61,7 @@ class Clock:
 
 SERVER = Observed(
     id="s1", name="web-1", status="ACTIVE", task_state=None, power_state=1, updated=None,
-    created=None, addresses=(), flavor_id=None, flavor_name="m1.small", image_id=None,
+    created=None, addresses=(), flavor_id=None, flavor_name="m1.small", image_id=None, key_name=None, availability_zone=None, server_groups=None,
     fault_code=None, fault_message=None, tags=(), metadata={}, security_groups=(), seen_at=0.0,
 )  # fmt: skip
 

@@ -47,7 +47,10 @@ from instance_operator.api.models.spec import (
     DeletionPolicy,
     FlavorRef,
     ImageRef,
+    ImportFilter,
+    ImportRef,
     InstanceSpec,
+    ManagementPolicy,
     MetadataValue,
     Name,
     NetworkAttachment,
@@ -58,6 +61,7 @@ from instance_operator.api.models.spec import (
     Tag,
     UserData,
     check_user_data_size,
+    deletion_policy_for,
 )
 from instance_operator.api.models.status import (
     ActionResult,
@@ -104,8 +108,11 @@ __all__ = [
     "Fault",
     "FlavorRef",
     "ImageRef",
+    "ImportFilter",
+    "ImportRef",
     "InstanceSpec",
     "InstanceStatus",
+    "ManagementPolicy",
     "MetadataValue",
     "Name",
     "NetworkAttachment",
@@ -120,6 +127,7 @@ __all__ = [
     "UserData",
     "cel",
     "check_user_data_size",
+    "deletion_policy_for",
     "exactly_one",
     "immutable",
 ]

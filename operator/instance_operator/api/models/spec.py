@@ -23,6 +23,7 @@ from instance_operator.api.models.cel import (
     cel,
     exactly_one,
     immutable,
+    required_unless,
 )
 from instance_operator.api.models.limits import (
     DNS_SUBDOMAIN_PATTERN,
@@ -150,6 +151,53 @@ class ServerGroupRef(_Spec):
     @model_validator(mode="after")
     def _exactly_one(self) -> ServerGroupRef:
         _one_of(self, "serverGroup", "name", "id")
+        return self
+
+
+class ImportFilter(_Spec):
+    """Which existing server to adopt, by its exact name and, optionally, tags it must all have."""
+
+    name: str = Field(
+        min_length=1,
+        max_length=MAX_SERVER_NAME,
+        description=(
+            "The server's exact name (compared exactly, case included; Nova's own name filter is"
+            " a regular expression, so the operator anchors and escapes it)."
+        ),
+    )
+    tags: list[Tag] | None = Field(
+        None,
+        max_length=MAX_TAGS,
+        description="Tags the server must all have, to tell it from others of the same name.",
+        json_schema_extra={"x-kubernetes-list-type": "set"},
+    )
+
+
+class ImportRef(_Spec):
+    """An existing server for this Instance to adopt instead of creating one."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "x-kubernetes-validations": [
+                cel(exactly_one("id", "filter"), "import: set exactly one of id or filter")
+            ]
+        }
+    )
+
+    id: str | None = Field(
+        None, pattern=UUID_PATTERN, max_length=36, description="The server's ID (a UUID)."
+    )
+    filter: ImportFilter | None = Field(
+        None,
+        description=(
+            "Find the server by name (and tags): exactly one server must match, else the Instance"
+            " reports ImportNotFound or ImportAmbiguous and looks again every few minutes."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ImportRef:
+        _one_of(self, "import", "id", "filter")
         return self
 
 
@@ -284,6 +332,11 @@ class DeletionPolicy(StrEnum):
     ORPHAN = "Orphan"
 
 
+class ManagementPolicy(StrEnum):
+    MANAGED = "Managed"
+    UNMANAGED = "Unmanaged"
+
+
 class PowerPolicy(StrEnum):
     MANUAL = "Manual"
     RUNNING = "Running"
@@ -297,6 +350,7 @@ SecurityGroupName = Annotated[str, StringConstraints(min_length=1, max_length=MA
 MetadataValue = Annotated[str, StringConstraints(max_length=MAX_METADATA_LENGTH)]
 
 IMMUTABLE_FIELDS = (
+    "import",
     "image",
     "networks",
     "keyName",
@@ -311,7 +365,12 @@ class InstanceSpec(_Spec):
     """The desired server. Fields that Nova cannot change in place are immutable."""
 
     model_config = ConfigDict(
-        json_schema_extra={"x-kubernetes-validations": [immutable(f) for f in IMMUTABLE_FIELDS]}
+        json_schema_extra={
+            "x-kubernetes-validations": [
+                *(immutable(f) for f in IMMUTABLE_FIELDS),
+                *(required_unless(field, "import") for field in ("flavor", "image")),
+            ]
+        }
     )
 
     cloud_credentials_ref: CloudCredentialsRef = Field(
@@ -326,8 +385,38 @@ class InstanceSpec(_Spec):
         pattern=SERVER_NAME_PATTERN,
         description="Name of the Nova server. Defaults to `<namespace>-<name>`. Can be changed in place.",
     )
-    flavor: FlavorRef = Field(description="Flavor of the server. Changing it resizes the server.")
-    image: ImageRef = Field(description="Image to boot from. Immutable.")
+    import_: ImportRef | None = Field(
+        None,
+        alias="import",
+        description=(
+            "Adopt an existing server instead of creating one: by `id`, or by `filter` (exact name"
+            " and tags). The operator tags it as this Instance's and never creates a server for"
+            " this Instance. With it, flavor and image are optional; fields given converge where"
+            " Nova can change them in place, the others are compared and reported. Immutable."
+        ),
+    )
+    management_policy: ManagementPolicy = Field(
+        ManagementPolicy.MANAGED,
+        alias="managementPolicy",
+        description=(
+            "`Managed`: the operator converges the server to the spec and carries out actions."
+            " `Unmanaged`: it only observes and reports: it never changes, creates or deletes the"
+            " server (deleting the Instance leaves the server as it is, whatever deletionPolicy"
+            " says) and refuses actions. Switching to Managed starts convergence."
+        ),
+    )
+    flavor: FlavorRef | None = Field(
+        None,
+        validate_default=True,
+        description=(
+            "Flavor of the server (required unless import is set). Changing it resizes the server."
+        ),
+    )
+    image: ImageRef | None = Field(
+        None,
+        validate_default=True,
+        description="Image to boot from (required unless import is set). Immutable.",
+    )
     networks: list[NetworkAttachment] | None = Field(
         None,
         max_length=MAX_NETWORKS,
@@ -400,12 +489,15 @@ class InstanceSpec(_Spec):
             ],
         },
     )
-    deletion_policy: DeletionPolicy = Field(
-        DeletionPolicy.DELETE,
+    deletion_policy: DeletionPolicy | None = Field(
+        None,
         alias="deletionPolicy",
         description=(
             "What deleting the Instance does to the server: `Delete` it, or `Orphan` it (leave it"
-            " running, untagged). Switching to Orphan also releases an Instance whose cloud is unreachable."
+            " running, untagged). When unset: Delete for a server the operator created, Orphan for"
+            " an imported one (spec.import), so a server the operator did not create is deleted"
+            " only when asked explicitly. An Unmanaged Instance never deletes its server."
+            " Switching to Orphan also releases an Instance whose cloud is unreachable."
         ),
     )
     power_state: PowerPolicy = Field(
@@ -416,6 +508,22 @@ class InstanceSpec(_Spec):
             " the operator keeps the server so (for GitOps); start/stop annotations are then refused."
         ),
     )
+
+    @field_validator("flavor", "image")
+    @classmethod
+    def _required_unless_imported(cls, value: object, info: ValidationInfo) -> object:
+        # import is declared before both, so it has been validated already.
+        if value is None and info.data.get("import_") is None:
+            raise ValueError("required, unless import is set")
+        return value
+
+    @property
+    def effective_deletion_policy(self) -> DeletionPolicy:
+        return deletion_policy_for(
+            self.deletion_policy,
+            imported=self.import_ is not None,
+            unmanaged=self.management_policy is ManagementPolicy.UNMANAGED,
+        )
 
     @field_validator("metadata")
     @classmethod
@@ -446,3 +554,15 @@ class InstanceSpec(_Spec):
             if tag.startswith(SERVER_TAG_PREFIX):
                 raise ValueError(f"tag {tag!r}: the prefix {SERVER_TAG_PREFIX!r} is reserved")
         return value
+
+
+def deletion_policy_for(
+    given: DeletionPolicy | None, *, imported: bool, unmanaged: bool
+) -> DeletionPolicy:
+    """What deleting the Instance does: a server the operator did not create (imported) or may
+    not touch (Unmanaged) is deleted only when asked explicitly, and never while Unmanaged."""
+    if unmanaged:
+        return DeletionPolicy.ORPHAN
+    if given is not None:
+        return given
+    return DeletionPolicy.ORPHAN if imported else DeletionPolicy.DELETE

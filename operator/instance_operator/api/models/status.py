@@ -70,11 +70,17 @@ class ConditionType(StrEnum):
     #: Progressing and Degraded so that GitOps tools report progress and failure correctly.
     RECONCILING = "Reconciling"
     STALLED = "Stalled"
+    #: Imported servers only: whether the server matches the fields the spec gives that Nova
+    #: cannot change in place (image, key pair, availability zone, networks, server group).
+    SPEC_MATCHED = "SpecMatched"
 
 
 class Condition(_Status):
     type: ConditionType = Field(
-        description="Ready, Progressing, Degraded, or their kstatus mirrors."
+        description=(
+            "Ready, Progressing, Degraded, their kstatus mirrors Reconciling and Stalled, and for"
+            " an imported server SpecMatched."
+        )
     )
     status: Literal["True", "False", "Unknown"] = Field(description="True, False or Unknown.")
     reason: str = Field(

@@ -60,6 +60,7 @@ def plan(
     *,
     record: ActionStatus | None,
     power_policy: PowerPolicy,
+    managed: bool,
     server: ServerFacts | None,
     server_name: str,
 ) -> Plan:
@@ -70,7 +71,7 @@ def plan(
             return Plan(action, token, Step.NONE)
         if record.result is ActionResult.RUNNING:
             return Plan(action, token, Step.AWAIT if record.request_id else Step.RECOVER)
-    refusal = _refusal(action, token, power_policy, server_name)
+    refusal = _refusal(action, token, power_policy, managed, server_name)
     if refusal:
         return Plan(action, token, Step.REFUSE, refusal)
     if server is None:
@@ -88,9 +89,16 @@ def plan(
     return Plan(action, token, Step.CALL)
 
 
-def _refusal(action: Action, token: str, power_policy: PowerPolicy, server_name: str) -> str:
+def _refusal(
+    action: Action, token: str, power_policy: PowerPolicy, managed: bool, server_name: str
+) -> str:
     if not token.strip():
         return f"The value of {PREFIX}{action.value} must be a non-empty request token."
+    if not managed:
+        return (
+            f"spec.managementPolicy is Unmanaged, so the operator only observes the server; set"
+            f" spec.managementPolicy to Managed to {action.value} it."
+        )
     if ACTIONS[action].power and power_policy is not PowerPolicy.MANUAL:
         return (
             f"spec.powerState is {power_policy.value}, so the operator keeps the power state itself;"

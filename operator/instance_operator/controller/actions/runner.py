@@ -71,10 +71,11 @@ class ActionRunner:
         server: Observed | None,
         *,
         power_policy: PowerPolicy,
+        managed: bool,
         server_name: str,
     ) -> None:
         """Each action's token, planned and carried out with ``actuator`` (the Instance's
-        credentials)."""
+        credentials); an Unmanaged Instance's new tokens are refused."""
         facts = ServerFacts(server.status, server.task_state) if server else None
         for action in Action:
             token = p.view.annotations.get(action.annotation)
@@ -83,6 +84,7 @@ class ActionRunner:
                 token,
                 record=p.record(action),
                 power_policy=power_policy,
+                managed=managed,
                 server=facts,
                 server_name=server_name,
             )

@@ -37,6 +37,10 @@ class Observed:
     flavor_id: str | None
     flavor_name: str | None
     image_id: str | None
+    key_name: str | None
+    availability_zone: str | None
+    #: The groups Nova reports the server in (microversion 2.71 and later), else None.
+    server_groups: tuple[str, ...] | None
     fault_code: int | None
     fault_message: str | None
     tags: tuple[str, ...]
@@ -66,6 +70,9 @@ class Observed:
             flavor_id=flavor_id,
             flavor_name=flavor_name,
             image_id=server.image.id if server.image else None,
+            key_name=server.key_name,
+            availability_zone=server.availability_zone,
+            server_groups=None if server.server_groups is None else tuple(server.server_groups),
             fault_code=server.fault.code if server.fault else None,
             fault_message=server.fault.message if server.fault else None,
             tags=tuple(server.tags or ()),

@@ -31,11 +31,10 @@ from instance_operator.openstack.cloud import Cloud
 log = logging.getLogger(__name__)
 
 
-def tagged_uid(server: Observed) -> str | None:
-    for tag in server.tags:
-        if tag.startswith(SERVER_TAG_PREFIX):
-            return tag[len(SERVER_TAG_PREFIX) :]
-    return None
+def tagged_uids(server: Observed) -> list[str]:
+    """The Instance UIDs the server's ``iop-uid-`` tags name: one, except on an imported server
+    that still carries the tag of an Instance deleted without releasing it."""
+    return [t[len(SERVER_TAG_PREFIX) :] for t in server.tags if t.startswith(SERVER_TAG_PREFIX)]
 
 
 class ScopeSession:
@@ -154,8 +153,10 @@ class Sessions:
             session.close()
 
     def _uid(self, server: Observed) -> str | None:
-        uid = tagged_uid(server) or self._registry.uid_for_server(server.id)
-        return uid if uid is not None and self._registry.get(uid) is not None else None
+        for uid in (*tagged_uids(server), self._registry.uid_for_server(server.id)):
+            if uid is not None and self._registry.get(uid) is not None:
+                return uid
+        return None
 
     def _tracked(self, server: Observed) -> bool:
         return self._uid(server) is not None

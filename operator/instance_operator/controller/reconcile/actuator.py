@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from instance_operator.api.models import InstanceSpec
+from instance_operator.api.models import ImportRef, InstanceSpec
 from instance_operator.api.names import (
     SERVER_METADATA_PREFIX,
     SERVER_TAG_PREFIX,
@@ -47,12 +47,22 @@ def owned_metadata(ref: InstanceRef) -> dict[str, str]:
     }
 
 
-def desired_metadata(spec: InstanceSpec, ref: InstanceRef) -> dict[str, str]:
-    return {**(spec.metadata or {}), **owned_metadata(ref)}
+def desired_metadata(
+    spec: InstanceSpec, ref: InstanceRef, server: Observed | None = None
+) -> dict[str, str]:
+    """The spec's metadata and the operator's. An imported ``server`` keeps its own metadata
+    unless the spec gives some: what the spec does not name is not the operator's to remove."""
+    own = server.metadata if server is not None and spec.import_ is not None else {}
+    wanted = spec.metadata if spec.metadata is not None else own
+    return {**wanted, **owned_metadata(ref)}
 
 
-def desired_tags(spec: InstanceSpec, uid: str) -> list[str]:
-    return sorted({*(spec.tags or []), server_tag(uid)})
+def desired_tags(spec: InstanceSpec, uid: str, server: Observed | None = None) -> list[str]:
+    """The spec's tags and the Instance's; an imported ``server`` keeps its own tags unless the
+    spec gives some (another Instance's stale ``iop-uid-`` tag goes either way)."""
+    own = server.tags if server is not None and spec.import_ is not None else ()
+    wanted = spec.tags if spec.tags is not None else own
+    return sorted({*(t for t in wanted if not t.startswith(SERVER_TAG_PREFIX)), server_tag(uid)})
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,28 @@ class Actuator:
         except os_errors.NotFound:
             return None
 
+    def find_import(self, ref: ImportRef, seen_at: float) -> list[Observed]:
+        """The live servers ``spec.import`` names, asked of Nova now: by ID, or by exact name
+        (Nova matches a pattern, maybe ignoring case: the names are compared here) and tags."""
+        if ref.id is not None:
+            found = self.get(ref.id, seen_at)
+            return [found] if found is not None and not is_gone(found.status) else []
+        assert ref.filter is not None
+        wanted = ref.filter
+        opts = servers.ListOpts(name=servers.exact_name(wanted.name), tags=wanted.tags or [])
+        return [
+            Observed.from_server(s, seen_at)
+            for s in servers.list_detail(self._compute, opts)
+            if s.name == wanted.name
+            and set(wanted.tags or ()) <= set(s.tags or ())
+            and not is_gone(s.status)
+        ]
+
+    def claim(self, server_id: str, uid: str) -> None:
+        """Tag an adopted server as the Instance's: from now on it is found like a created one."""
+        accepted = servers.add_tag(self._compute, server_id, server_tag(uid))
+        _called(f"Tagged server {server_id} as this Instance's", accepted.request_id)
+
     # --- creating --------------------------------------------------------------------------------
 
     def create(
@@ -92,6 +124,8 @@ class Actuator:
     ) -> servers.CreatedServer:
         """Resolve the spec's names, then create; returns Nova's answer (the ID, the request ID).
         Resolution errors (unknown flavor...) are raised before anything is created."""
+        if spec.flavor is None or spec.image is None:  # only an imported Instance goes without
+            raise ValueError("an Instance without flavor and image cannot create a server")
         flavor = self.resolver.flavor(spec.flavor)
         image_id = self.resolver.image_id(spec.image)
         networks = self.resolver.networks(spec.networks) if spec.networks else "none"
@@ -119,18 +153,19 @@ class Actuator:
     # --- converging in place ---------------------------------------------------------------------
 
     def converge(
-        self, ref: InstanceRef, spec: InstanceSpec, server: Observed, *, name: str
+        self, ref: InstanceRef, spec: InstanceSpec, server: Observed, *, name: str | None
     ) -> list[str]:
-        """Apply the mutable fields that differ; returns what changed, for the Event."""
+        """Apply the mutable fields that differ; returns what changed, for the Event. ``name``
+        None keeps the server's name (an imported server without ``serverName``)."""
         changed = []
-        if server.name != name:
+        if name is not None and server.name != name:
             servers.update_name(self._compute, server.id, name)
             changed.append(f"name to {name!r}")
-        wanted_metadata = desired_metadata(spec, ref)
+        wanted_metadata = desired_metadata(spec, ref, server)
         if server.metadata != wanted_metadata:
             servers.replace_metadata(self._compute, server.id, wanted_metadata)
             changed.append("metadata")
-        wanted_tags = desired_tags(spec, ref.uid)
+        wanted_tags = desired_tags(spec, ref.uid, server)
         if sorted(server.tags) != wanted_tags:
             servers.replace_tags(self._compute, server.id, wanted_tags)
             changed.append("tags")

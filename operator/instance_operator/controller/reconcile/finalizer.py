@@ -2,7 +2,9 @@
 
 ``Delete``: delete the server, and report done only when Nova no longer has it (404 or DELETED),
 so that ``kubectl delete --wait`` means the server is gone. ``Orphan``: take the operator's tag and
-metadata off the server and leave it. A server that is already gone is fine either way.
+metadata off the server and leave it. A server that is already gone is fine either way. Unset, the
+policy deletes a server the operator created and orphans an imported one; an Unmanaged Instance
+leaves its server exactly as it is.
 
 The spec is read leniently here: an Instance with an invalid spec must still be deletable.
 Switching ``deletionPolicy`` to ``Orphan`` releases an Instance whose cloud cannot be reached.
@@ -15,7 +17,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from instance_operator.api import names
-from instance_operator.api.models import CloudCredentialsRef, DeletionPolicy, Phase
+from instance_operator.api.models import (
+    CloudCredentialsRef,
+    DeletionPolicy,
+    ManagementPolicy,
+    Phase,
+    deletion_policy_for,
+)
 from instance_operator.controller.reconcile.failures import classify
 from instance_operator.controller.reconcile.immutability import (
     CREDENTIALS_FIELD,
@@ -78,6 +86,8 @@ class Finalizer:
             return Outcome(done=True)
         if view.protected:
             return self._hold(view)
+        if view.spec.get("managementPolicy") == ManagementPolicy.UNMANAGED.value:
+            return self._let_go(view)
         policy = _policy(view)
         try:
             return self._finalize(view, policy)
@@ -158,6 +168,18 @@ class Finalizer:
         self._show(view, Problem(Reason.DELETION_PROTECTED, message, transient=False))
         return Outcome(done=False, message=message, held=True)
 
+    def _let_go(self, view: InstanceView) -> Outcome:
+        """An Unmanaged Instance writes nothing to Nova, not even to release the server."""
+        server = self._writer.current(view).server_id
+        if server is not None:
+            self._recorder.normal(
+                view.ref,
+                Reason.ORPHANED,
+                f"Left server {server} as it is: spec.managementPolicy is Unmanaged, so the operator"
+                " neither deletes nor untags it.",
+            )
+        return Outcome(done=True)
+
     def _credentials_changed(
         self, view: InstanceView, policy: DeletionPolicy, server_id: str | None
     ) -> Outcome:
@@ -214,7 +236,12 @@ def _stuck_message(view: InstanceView, reason: Reason, problem: str) -> str:
 
 
 def _policy(view: InstanceView) -> DeletionPolicy:
+    """The effective policy, read leniently: an unreadable value deletes only a server the
+    operator created."""
+    given = view.spec.get("deletionPolicy")
+    imported = view.spec.get("import") is not None
     try:
-        return DeletionPolicy(view.spec.get("deletionPolicy", DeletionPolicy.DELETE.value))
+        policy = DeletionPolicy(given) if given is not None else None
     except ValueError:
-        return DeletionPolicy.DELETE
+        policy = None
+    return deletion_policy_for(policy, imported=imported, unmanaged=False)

@@ -37,6 +37,8 @@ class Pass:
     events: list[tuple[EventKind, Reason, str]] = field(default_factory=list)
     #: Sentences the Ready condition's message ends with whatever its state (an unsafe setting).
     notes: list[str] = field(default_factory=list)
+    #: An imported server's differences from the spec (see ``Health.differences``).
+    differences: tuple[str, ...] | None = None
 
     @property
     def ref(self) -> InstanceRef:
@@ -77,6 +79,7 @@ class Pass:
             activity=self.activity,
             problem=self.problem,
             notes=tuple(self.notes),
+            differences=self.differences,
         )
         self.status.conditions = conditions.compute(
             health, self.view.generation, self.status.conditions or [], self.now

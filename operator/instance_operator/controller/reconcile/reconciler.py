@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from instance_operator.api.models import (
     InstanceSpec,
+    ManagementPolicy,
     Phase,
     ServerGroupRef,
 )
@@ -29,6 +30,7 @@ from instance_operator.controller.kube import Kube
 from instance_operator.controller.observe.observed import Observed
 from instance_operator.controller.observe.scope_watcher import ScopeWatcher
 from instance_operator.controller.reconcile.actuator import Actuator
+from instance_operator.controller.reconcile.adoption import Adoption, differences
 from instance_operator.controller.reconcile.credentials import (
     SecretCache,
     user_data,
@@ -128,6 +130,7 @@ class Reconciler:
         self._clock = clock
         self._now = now
         self._changes = ServerChanges(clock=clock, mutated=locator.mutated)
+        self._adoption = Adoption(registry, kube, clock=clock)
         self._failures: dict[str, int] = {}
         # A call whose answer was lost may still be on its way for ``in_flight_wait`` seconds.
         self._runner = ActionRunner(
@@ -179,14 +182,41 @@ class Reconciler:
             p.notes.append(INSECURE_NOTE.format(cloud=access.cloud_name))
         watcher.wait_synced(SYNC_WAIT)
         server = self._locator.locate(p, session, actuator)
+        if server is None and p.status.server_id is None:
+            if spec.import_ is None and spec.management_policy is ManagementPolicy.MANAGED:
+                self._create(p, spec, watcher, actuator)
+                return
+            server = self._adopt(p, spec, actuator)
+            if server is None:
+                return
+            watcher.record(server)
         if server is not None:
             set_server(server.id)
-        if server is None and p.status.server_id is None:
-            self._create(p, spec, watcher, actuator)
-        elif server is None or is_gone(server.status):
+        if server is None or is_gone(server.status):
             report_lost(p)
         else:
             self._converge(p, spec, watcher, actuator, server)
+
+    def _adopt(self, p: Pass, spec: InstanceSpec, actuator: Actuator) -> Observed | None:
+        """The server ``spec.import`` names, made this Instance's (never a new one)."""
+        if spec.import_ is None:
+            p.problem = Problem(
+                Reason.UNMANAGED_WITHOUT_SERVER,
+                "spec.managementPolicy is Unmanaged and this Instance has no server: the operator"
+                " creates none. Set spec.import to observe an existing server, or set"
+                " spec.managementPolicy to Managed to create one.",
+                transient=False,
+            )
+            return None
+        managed = spec.management_policy is ManagementPolicy.MANAGED
+        if managed:
+            # As before a create: the finalizer (to release the server) and the credentials.
+            self._kube.add_finalizer(p.ref, p.view.resource_version, p.view.finalizers)
+            self._holds.require_credentials(p.view)
+        server = self._adoption.adopt(p, spec, actuator)
+        if server is not None and managed:
+            self._locator.mutated(p.uid)  # tagged: older observations miss the tag
+        return server
 
     def _create(
         self, p: Pass, spec: InstanceSpec, watcher: ScopeWatcher, actuator: Actuator
@@ -218,7 +248,9 @@ class Reconciler:
         p.status.server_group_id = group.id if group is not None else None
         p.activity = Reason.CREATING
         p.event("Normal", Reason.CREATED, f"Created server {name} ({server_id}).")
-        self._runner.run(p, actuator, None, power_policy=spec.power_state, server_name=name)
+        self._runner.run(
+            p, actuator, None, power_policy=spec.power_state, managed=True, server_name=name
+        )
 
     def _converge(
         self,
@@ -228,25 +260,43 @@ class Reconciler:
         actuator: Actuator,
         server: Observed,
     ) -> None:
-        name = spec.server_name or default_server_name(p.view)
+        # An imported server keeps its own name unless the spec gives one.
+        name = spec.server_name or (None if spec.import_ else default_server_name(p.view))
+        managed = spec.management_policy is ManagementPolicy.MANAGED
+
+        def run_actions() -> None:
+            self._runner.run(
+                p,
+                actuator,
+                server,
+                power_policy=spec.power_state,
+                managed=managed,
+                server_name=name or server.name or server.id,
+            )
+
         if is_unreachable(server.status):
             report_unreachable(p, server)
-            self._runner.run(p, actuator, server, power_policy=spec.power_state, server_name=name)
+            run_actions()
             return
-        if not is_busy(server.status, server.task_state) and server.status != "ERROR":
-            changed = actuator.converge(p.ref, spec, server, name=name)
-            if changed:
-                p.event("Normal", Reason.UPDATED, f"Updated the server's {', '.join(changed)}.")
-                server = actuator.get(server.id, self._clock()) or server
-                watcher.record(server)
-        self._changes.resize(p, spec, watcher, actuator, server)
-        self._changes.enforce_power(p, spec, watcher, actuator, server)
+        if managed:
+            if not is_busy(server.status, server.task_state) and server.status != "ERROR":
+                changed = actuator.converge(p.ref, spec, server, name=name)
+                if changed:
+                    p.event("Normal", Reason.UPDATED, f"Updated the server's {', '.join(changed)}.")
+                    server = actuator.get(server.id, self._clock()) or server
+                    watcher.record(server)
+            self._changes.resize(p, spec, watcher, actuator, server)
+            self._changes.enforce_power(p, spec, watcher, actuator, server)
         mirror(p, server, actuator.resolver.flavor_names())
-        if spec.server_group is not None and (
+        if spec.import_ is not None:
+            p.differences = differences(spec, server, actuator.resolver)
+        elif spec.server_group is not None and (
             server.status == "ERROR" or not p.status.server_group_id
         ):
             self._place(p, spec.server_group, server, actuator)
-        self._runner.run(p, actuator, server, power_policy=spec.power_state, server_name=name)
+        if server.server_groups is not None:  # Nova says (2.71+): no need to trust the spec
+            p.status.server_group_id = server.server_groups[0] if server.server_groups else None
+        run_actions()
         if p.called:
             watcher.hurry(HURRY)
 

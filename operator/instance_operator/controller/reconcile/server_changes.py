@@ -45,6 +45,8 @@ class ServerChanges:
         actuator: Actuator,
         server: Observed,
     ) -> None:
+        if spec.flavor is None:  # an imported server keeps its flavor
+            return
         wanted = actuator.resolver.flavor(spec.flavor)
         current = (
             server.flavor_id == wanted.id if server.flavor_id else server.flavor_name == wanted.name

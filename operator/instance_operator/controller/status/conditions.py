@@ -38,6 +38,10 @@ class Health:
     problem: Problem | None = None
     #: Sentences added to Ready's message whatever its state, e.g. that TLS is not verified.
     notes: tuple[str, ...] = ()
+    #: An imported server's differences from the spec's immutable fields (empty: none); None
+    #: when not compared in this pass (SpecMatched then stays as it was; a server the operator
+    #: created never has it).
+    differences: tuple[str, ...] | None = None
 
 
 _PHASE_REASONS = {
@@ -111,6 +115,19 @@ def _degraded(health: Health) -> tuple[bool, Reason, str]:
     return False, Reason.HEALTHY, "No problem found."
 
 
+def _spec_matched(differences: tuple[str, ...]) -> tuple[bool, Reason, str]:
+    if not differences:
+        return True, Reason.SPEC_MATCHED, "The server matches every field the spec gives."
+    return (
+        False,
+        Reason.IMPORTED_SERVER_DIFFERS,
+        f"The imported server differs from the spec where Nova cannot change it in place:"
+        f" {'; '.join(differences)}. The operator never recreates a server to match: correct"
+        " the spec (these fields are immutable, so delete this Instance, which leaves an imported"
+        " server running, and import it again), or leave it so.",
+    )
+
+
 def compute(
     health: Health,
     generation: int | None,
@@ -130,6 +147,9 @@ def compute(
         (ConditionType.RECONCILING, progressing),
         (ConditionType.STALLED, degraded),
     ]
+    if health.differences is not None:
+        wanted.append((ConditionType.SPEC_MATCHED, _spec_matched(health.differences)))
+    kept = [] if health.differences is not None else [before.get(ConditionType.SPEC_MATCHED)]
     out = []
     for kind, (flag, reason, message) in wanted:
         status = "True" if flag else "False"
@@ -146,4 +166,5 @@ def compute(
                 observed_generation=generation,
             )
         )
+    out.extend(c for c in kept if c is not None)
     return out

@@ -52,11 +52,21 @@ class Reason(StrEnum):
     #: A deletion held by the operator's finalizer: the Instance has the deletion-protection
     #: annotation and no admission policy refused the DELETE.
     DELETION_PROTECTED = "DeletionProtected"
+    #: ``spec.import`` found no server, several, or one another Instance owns.
+    IMPORT_NOT_FOUND = "ImportNotFound"
+    IMPORT_AMBIGUOUS = "ImportAmbiguous"
+    IMPORT_CONFLICT = "ImportConflict"
+    #: ``managementPolicy: Unmanaged`` without a server to observe (no ``import``, none created).
+    UNMANAGED_WITHOUT_SERVER = "UnmanagedWithoutServer"
 
     # The server itself is in trouble.
     SERVER_ERROR = "ServerError"
     SERVER_LOST = "ServerLost"
     SERVER_UNKNOWN = "ServerUnknown"
+
+    # The SpecMatched condition of an imported server.
+    SPEC_MATCHED = "SpecMatched"
+    IMPORTED_SERVER_DIFFERS = "ImportedServerDiffers"
 
     # Event-only reasons: what happened to the server.
     CREATED = "Created"

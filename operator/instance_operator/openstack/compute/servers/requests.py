@@ -141,6 +141,18 @@ class CreateOpts(BaseModel):
         return body
 
 
+#: The characters a regular expression gives a meaning to, in Python's, MySQL's (ICU) and
+#: PostgreSQL's dialects alike: Nova hands its ``name`` filter to the database as a pattern.
+_REGEX_SPECIAL = re.compile(r"([.^$*+?()\[\]{}|\\])")
+
+
+def exact_name(name: str) -> str:
+    """The ``name`` filter that matches ``name`` and nothing longer: anchored, its special
+    characters escaped. The database may still compare case-insensitively (MySQL does): compare
+    the results' names exactly."""
+    return "^" + _REGEX_SPECIAL.sub(r"\\\1", name) + "$"
+
+
 class ListOpts(BaseModel):
     """Filters of ``GET /servers/detail``."""
 
