@@ -72,7 +72,7 @@ ONE_OF = [
         "serverGroup",
         {"name": "pair", "id": UUID},
         "spec.serverGroup",
-        "serverGroup: set exactly one of name or id",
+        "serverGroup: set exactly one of name, id or create",
     ),
     (
         "networks",

@@ -95,3 +95,19 @@ def test_scheduler_hints_boot_into_a_group(raw: OpenStack, make_cloud: MakeCloud
                 update={"scheduler_hints": {"group": "3fa85f64-5717-4562-b3fc-2c963f66afa6"}}
             ),
         )
+
+
+@pytest.mark.parametrize("pinned", [None, Microversion(2, 60)], ids=["policy", "policies"])
+def test_create_and_delete_in_either_shape(
+    pinned: Microversion | None, sim_config: CloudConfig, make_cloud: MakeCloud
+) -> None:
+    """From 2.64 the policy is a string, before a one-element list: each microversion refuses the
+    other shape, so the client must send the one its microversion reads."""
+    config = sim_config.model_copy(update={"compute_api_version": pinned}) if pinned else None
+    compute = make_cloud(config).compute
+    made = server_groups.create(compute, "pair", "soft-anti-affinity")
+    assert made.effective_policy == "soft-anti-affinity"
+    assert server_groups.find(compute, "pair").id == made.id
+    server_groups.delete(compute, made.id)
+    with pytest.raises(errors.NotFound):
+        server_groups.get(compute, made.id)

@@ -128,15 +128,45 @@ class ImageRef(_Spec):
         return self
 
 
+class ServerGroupPolicy(StrEnum):
+    ANTI_AFFINITY = "anti-affinity"
+    AFFINITY = "affinity"
+    SOFT_ANTI_AFFINITY = "soft-anti-affinity"
+    SOFT_AFFINITY = "soft-affinity"
+
+
+class ServerGroupCreate(_Spec):
+    """A server group the operator creates for the Instances that name it, and deletes with the
+    last of them."""
+
+    name: Name = Field(
+        description=(
+            "Name of the group in the project. Every Instance of the project that gives the same"
+            " name shares the one group: the first to boot creates it, the last to be deleted"
+            " deletes it (once no server is left in it)."
+        )
+    )
+    policy: ServerGroupPolicy = Field(
+        description=(
+            "`anti-affinity` (members on different hosts; a member that finds no free host fails),"
+            " `affinity` (all on one host), or their `soft-` forms, which place as the policy says"
+            " when they can and never fail."
+        )
+    )
+
+
 class ServerGroupRef(_Spec):
-    """An existing Nova server group to boot the server in, by name or by ID: the scheduler then
-    places the server by the group's policy (anti-affinity keeps the members on different
-    hosts)."""
+    """The Nova server group to boot the server in: an existing one by name or by ID, or one the
+    operator creates. The scheduler then places the server by the group's policy
+    (anti-affinity keeps the members on different hosts)."""
 
     model_config = ConfigDict(
         json_schema_extra={
             "x-kubernetes-validations": [
-                cel(exactly_one("name", "id"), "serverGroup: set exactly one of name or id")
+                cel(
+                    exactly_one("name", "id", "create"),
+                    "serverGroup: set exactly one of name, id or create",
+                )
             ]
         }
     )
@@ -148,9 +178,17 @@ class ServerGroupRef(_Spec):
         None, pattern=UUID_PATTERN, max_length=36, description="Server group ID (a UUID)."
     )
 
+    create: ServerGroupCreate | None = Field(
+        None,
+        description=(
+            "Have the operator create the group (if the project has none of that name) and delete"
+            " it with the last Instance that names it."
+        ),
+    )
+
     @model_validator(mode="after")
     def _exactly_one(self) -> ServerGroupRef:
-        _one_of(self, "serverGroup", "name", "id")
+        _one_of(self, "serverGroup", "name", "id", "create")
         return self
 
 
@@ -446,7 +484,8 @@ class InstanceSpec(_Spec):
         alias="serverGroup",
         description=(
             "Nova server group to boot in (the `group` scheduler hint), e.g. an anti-affinity"
-            " group to keep the two halves of a pair on different hosts. Immutable."
+            " group to keep the two halves of a pair on different hosts: an existing one, or one"
+            " the operator creates and shares among the Instances that name it. Immutable."
         ),
     )
     metadata: dict[str, MetadataValue] | None = Field(

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from instance_operator.api.models import ImportRef, InstanceSpec
+from instance_operator.api.models import ImportRef, InstanceSpec, ServerGroupRef
 from instance_operator.api.names import (
     SERVER_METADATA_PREFIX,
     SERVER_TAG_PREFIX,
@@ -27,11 +28,14 @@ from instance_operator.api.names import (
 from instance_operator.controller.actions.table import ACTIONS
 from instance_operator.controller.kube import InstanceRef
 from instance_operator.controller.observe.observed import Observed
+from instance_operator.controller.reconcile.failures import UserError
 from instance_operator.controller.reconcile.resolver import Resolver
 from instance_operator.controller.status.phases import is_gone
+from instance_operator.controller.status.reasons import Reason
 from instance_operator.openstack import errors as os_errors
 from instance_operator.openstack.cloud import Cloud
-from instance_operator.openstack.compute import instance_actions, servers
+from instance_operator.openstack.compute import instance_actions, server_groups, servers
+from instance_operator.openstack.compute.server_groups import ServerGroup
 from instance_operator.openstack.image import images
 from instance_operator.openstack.service import ServiceClient
 
@@ -77,6 +81,8 @@ class Actuator:
     def __init__(self, cloud: Cloud, resolver: Resolver) -> None:
         self._cloud = cloud
         self.resolver = resolver
+        #: Held while a group the spec asks for is looked up and maybe created.
+        self._group_lock = threading.Lock()
 
     @property
     def _compute(self) -> ServiceClient:
@@ -134,7 +140,7 @@ class Actuator:
         groups = [self.resolver.security_group_id(g) for g in spec.security_groups or []]
         hints = {}
         if spec.server_group is not None:
-            hints["group"] = self.resolver.server_group(spec.server_group).id
+            hints["group"] = self.server_group(spec.server_group).id
         opts = servers.CreateOpts(
             name=name,
             flavor_ref=flavor.id,
@@ -149,6 +155,46 @@ class Actuator:
             scheduler_hints=hints,
         )
         return servers.create(self._compute, opts)
+
+    def server_group(self, ref: ServerGroupRef) -> ServerGroup:
+        """The group to boot in. One the spec asks to create is made by the first Instance that
+        boots in it (one at a time in this process, so Instances created together share one);
+        a group of that name made otherwise is used if its policy is the one asked for."""
+        wanted = ref.create
+        if wanted is None:
+            return self.resolver.server_group(ref)
+        with self._group_lock:
+            try:
+                group = self.resolver.server_group(ref)
+            except UserError as exc:
+                if exc.reason is not Reason.SERVER_GROUP_NOT_FOUND:
+                    raise
+                group = server_groups.create(self._compute, wanted.name, wanted.policy.value)
+                self.resolver.forget_server_group(wanted.name)
+                _called(f"Created server group {wanted.name} ({group.id})", group.request_id)
+        if group.effective_policy != wanted.policy.value:
+            raise UserError(
+                Reason.GROUP_POLICY_MISMATCH,
+                f"spec.serverGroup.create: the project's server group {group.name} ({group.id})"
+                f" has policy {group.effective_policy}, not {wanted.policy.value}. Give the group"
+                " another name (a new Instance: serverGroup is immutable), or delete that group.",
+            )
+        return group
+
+    def drop_server_group(self, name: str) -> bool:
+        """Delete the group of that name if no server is left in it; whether it was deleted.
+        Asked of Nova now: a cached member list could delete a group a server just joined."""
+        try:
+            group = server_groups.find(self._compute, name)
+        except (os_errors.NoMatch, os_errors.MultipleMatches):
+            return False  # gone already, or several: not ours to choose from
+        if group.members:
+            return False
+        with contextlib.suppress(os_errors.NotFound):
+            deleted = server_groups.delete(self._compute, group.id)
+            _called(f"Deleted server group {name} ({group.id})", deleted.request_id)
+        self.resolver.forget_server_group(name)
+        return True
 
     # --- converging in place ---------------------------------------------------------------------
 

@@ -12,9 +12,10 @@ Switching ``deletionPolicy`` to ``Orphan`` releases an Instance whose cloud cann
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from instance_operator.api import names
 from instance_operator.api.models import (
@@ -24,6 +25,8 @@ from instance_operator.api.models import (
     Phase,
     deletion_policy_for,
 )
+from instance_operator.controller.reconcile.actuator import Actuator
+from instance_operator.controller.reconcile.credentials import Access
 from instance_operator.controller.reconcile.failures import classify
 from instance_operator.controller.reconcile.immutability import (
     CREDENTIALS_FIELD,
@@ -114,7 +117,7 @@ class Finalizer:
         if CREDENTIALS_FIELD in changed_immutable_fields(recorded, view.spec):
             return self._credentials_changed(view, policy, recorded.server_id)
         credentials = CloudCredentialsRef.model_validate(view.spec.get("cloudCredentialsRef"))
-        _, session, actuator = self._locator.open(view, credentials)
+        access, session, actuator = self._locator.open(view, credentials)
         watcher = session.watcher
         p = Pass(
             view=view,
@@ -130,6 +133,7 @@ class Finalizer:
                 self._recorder.normal(
                     view.ref, Reason.DELETED, f"Server {p.status.server_id} is deleted."
                 )
+            self._drop_group(view, access, actuator)
             return Outcome(done=True)
         if policy is DeletionPolicy.ORPHAN:
             actuator.release(view.ref, server)
@@ -153,6 +157,25 @@ class Finalizer:
             )
             self._writer.write(view, p.status)
         return Outcome(done=False, message=f"Waiting for Nova to delete server {server.id}.")
+
+    def _drop_group(self, view: InstanceView, access: Access, actuator: Actuator) -> None:
+        """The group ``spec.serverGroup.create`` made goes with the last Instance of the project
+        that names it, once no server is in it (an orphaned server keeps it). Instances being
+        deleted too do not keep it: the last of them to lose its server deletes it."""
+        name = created_group(view.spec)
+        if name is None:
+            return
+        users = [
+            v
+            for v in self._registry.in_scope(access.scope)
+            if v.uid != view.uid and not v.deleting and created_group(v.spec) == name
+        ]
+        if not users and actuator.drop_server_group(name):
+            self._recorder.normal(
+                view.ref,
+                Reason.DELETED,
+                f"Deleted server group {name}: no Instance of the project uses it any more.",
+            )
 
     def _hold(self, view: InstanceView) -> Outcome:
         """Nothing is done to the server of a protected Instance, whatever its deletion policy: an
@@ -245,3 +268,11 @@ def _policy(view: InstanceView) -> DeletionPolicy:
     except ValueError:
         policy = None
     return deletion_policy_for(policy, imported=imported, unmanaged=False)
+
+
+def created_group(spec: Mapping[str, Any]) -> str | None:
+    """The name in ``spec.serverGroup.create``, read leniently (a spec may be invalid here)."""
+    group = spec.get("serverGroup")
+    create = group.get("create") if isinstance(group, Mapping) else None
+    name = create.get("name") if isinstance(create, Mapping) else None
+    return name if isinstance(name, str) else None

@@ -226,7 +226,7 @@ class Reconciler:
         self._kube.add_finalizer(p.ref, p.view.resource_version, p.view.finalizers)
         self._holds.require_credentials(p.view)  # and never one whose credentials may vanish first
         name = spec.server_name or default_server_name(p.view)
-        group = actuator.resolver.server_group(spec.server_group) if spec.server_group else None
+        group = actuator.server_group(spec.server_group) if spec.server_group else None
         created = actuator.create(
             p.ref, spec, name=name, user_data=user_data(self._secrets, p.view, spec)
         )

@@ -124,12 +124,18 @@ class Resolver:
 
     def server_group(self, ref: ServerGroupRef) -> ServerGroup:
         """The group by ID, or the one of the project with that name (Nova lists a project's own
-        groups, and has no name filter)."""
+        groups, and has no name filter); a group to create is looked up by its name only."""
         if ref.id is not None:
             group_id = ref.id
             return self._cached("server-group", group_id, lambda: self._group_by_id(group_id))
-        name = ref.name or ""
-        return self._cached("server-group-name", name, lambda: self._group_by_name(name))
+        field = "spec.serverGroup.create.name" if ref.create else "spec.serverGroup.name"
+        name = ref.create.name if ref.create is not None else ref.name or ""
+        return self._cached("server-group-name", name, lambda: self._group_by_name(field, name))
+
+    def forget_server_group(self, name: str) -> None:
+        """The group of that name was deleted (or made): the next lookup asks Nova."""
+        with self._lock:
+            self._cache.pop(("server-group-name", name), None)
 
     def _group_by_id(self, group_id: str) -> ServerGroup:
         try:
@@ -140,7 +146,7 @@ class Resolver:
                 f"spec.serverGroup.id: no server group {group_id!r} in cloud {self._cloud.name!r}",
             ) from None
 
-    def _group_by_name(self, name: str) -> ServerGroup:
+    def _group_by_name(self, field: str, name: str) -> ServerGroup:
         listing = list(server_groups.list_server_groups(self._cloud.compute))
         matches = [g for g in listing if g.name == name]
         if len(matches) == 1:
@@ -149,12 +155,12 @@ class Resolver:
             ids = ", ".join(g.id for g in matches)
             raise UserError(
                 Reason.AMBIGUOUS_NAME,
-                f"spec.serverGroup.name: {len(matches)} server groups are named {name!r} ({ids});"
-                " use spec.serverGroup.id",
+                f"{field}: {len(matches)} server groups are named {name!r} ({ids}); use"
+                " spec.serverGroup.id",
             )
         raise not_found(
             "server group",
-            f"spec.serverGroup.name: no server group named {name!r} in the project of cloud"
+            f"{field}: no server group named {name!r} in the project of cloud"
             f" {self._cloud.name!r}. Server groups: {_names(g.name for g in listing)}",
         )
 

@@ -45,6 +45,8 @@ class Reason(StrEnum):
     KEYPAIR_NOT_FOUND = "KeypairNotFound"
     SECURITY_GROUP_NOT_FOUND = "SecurityGroupNotFound"
     SERVER_GROUP_NOT_FOUND = "ServerGroupNotFound"
+    #: ``spec.serverGroup.create`` names a group the project has with another policy.
+    GROUP_POLICY_MISMATCH = "GroupPolicyMismatch"
     AMBIGUOUS_NAME = "AmbiguousName"
     QUOTA_EXCEEDED = "QuotaExceeded"
     USER_DATA_TOO_LARGE = "UserDataTooLarge"

@@ -1,4 +1,4 @@
-"""Nova server groups: list, get, find by name.
+"""Nova server groups: list, get, find by name, create, delete.
 
 A group's policy is one string from 2.64 (``policy``, with ``rules``); before, a one-element
 ``policies`` list (with an always-empty ``metadata``). ``ServerGroup.effective_policy`` reads
@@ -12,9 +12,13 @@ from collections.abc import Iterator
 from pydantic import Field
 
 from instance_operator.openstack.lookup import exactly_one
-from instance_operator.openstack.resource import Resource
+from instance_operator.openstack.microversion import Microversion
+from instance_operator.openstack.resource import Accepted, Resource
 from instance_operator.openstack.routes import Route
-from instance_operator.openstack.service import ServiceClient
+from instance_operator.openstack.service import ServiceClient, accepted
+
+#: From here a group has one ``policy`` string; before, a one-element ``policies`` list.
+POLICY_STRING = Microversion(2, 64)
 
 
 class ServerGroup(Resource):
@@ -71,3 +75,17 @@ def find(client: ServiceClient, name: str) -> ServerGroup:
     """The one group of the project named ``name``; ``NoMatch``/``MultipleMatches`` otherwise."""
     matches = (g for g in list_server_groups(client) if g.name == name)
     return exactly_one("server group", name, matches, lambda g: g.id)
+
+
+def create(client: ServiceClient, name: str, policy: str) -> ServerGroup:
+    """A new group of the project. Nova does not refuse a second group of the same name: look
+    for one first. The policy goes in whichever shape the microversion reads."""
+    modern = client.microversion is not None and client.microversion >= POLICY_STRING
+    shape = {"policy": policy} if modern else {"policies": [policy]}
+    response = client.post(_groups(), {"server_group": {"name": name, **shape}}, ok=(200,))
+    return ServerGroup.parse(response.object("server_group"), response.request_id)
+
+
+def delete(client: ServiceClient, group_id: str) -> Accepted:
+    """Delete a group; its members, if any, stay as they are (without the group)."""
+    return accepted(client.delete(_group(group_id)))
