@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Any
+
+import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from instance_operator.openstack.cloud import Cloud, connect
 from instance_operator.openstack.compute import instance_actions
@@ -39,6 +43,34 @@ def nova_actions(cloud: Cloud, server_id: str) -> list[str]:
 def action_calls(box: Box) -> int:
     assert box.sim is not None
     return box.sim.counters.count(method="POST", path=ACTION_PATH)
+
+
+#: One scrape of the operator's metrics: (name, sorted labels) -> value.
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def scrape(port: int) -> Samples:
+    """The operator's metrics now, from its ``--metrics-port``."""
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def sum_of(name: str, scraped: Samples, **labels: str) -> float:
+    """The sum of ``name``'s samples that have these labels."""
+    return sum(
+        v for (n, ls), v in scraped.items() if n == name and labels.items() <= dict(ls).items()
+    )
 
 
 def children_of(pid: int) -> set[int]:

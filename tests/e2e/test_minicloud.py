@@ -20,20 +20,25 @@ import pytest
 
 from instance_operator.api import names
 from instance_operator.openstack.cloud import Cloud
-from instance_operator.openstack.compute import servers
-from instance_operator.openstack.errors import NotFound
+from instance_operator.openstack.compute import flavors, server_groups, servers
+from instance_operator.openstack.errors import NoMatch, NotFound
 from instance_operator.openstack.image import images
 from instance_operator.openstack.routes import Route
 from instance_operator.sandbox import MINIMAL, Box, Cluster, OperatorFlags, Sandbox, example
 from tests.cloud.conftest import delete_image, upload_image
 from tests.cloud.env import CLOUDS_YAML, needs_cloud
-from tests.e2e.support import connect_as_user, nova_actions
+from tests.e2e.support import connect_as_user, free_port, nova_actions, scrape, sum_of
+from tests.support import waits
 
 pytestmark = needs_cloud
 
 CLOUD_NAME = os.environ.get("IOP_TEST_CLOUD", "minicloud")
+#: The operator's metrics count its requests to the real Nova, which has no counters of its own.
+METRICS_PORT = free_port()
 #: A real Nova builds and reboots in a second or two; the operator's cadences suit that.
-REAL_CLOUD_OPERATOR = OperatorFlags(poll_interval=2.0, fast_poll_interval=0.5)
+REAL_CLOUD_OPERATOR = OperatorFlags(
+    poll_interval=2.0, fast_poll_interval=0.5, metrics_port=METRICS_PORT
+)
 TIMEOUT = 120.0
 
 
@@ -231,3 +236,92 @@ def test_a_soft_anti_affinity_pair_shares_the_one_host(
         for name in ("db-a", "db-b"):
             namespace.delete(name)
             namespace.wait_gone(name, TIMEOUT)
+
+
+def compute_requests(method: str, path: str) -> float:
+    """The operator's requests to Nova of that method and path template, so far."""
+    return sum_of(
+        "instance_operator_openstack_requests_total",
+        scrape(METRICS_PORT),
+        service="compute",
+        method=method,
+        path=path,
+    )
+
+
+def by_hand(cloud: Cloud, image: str, name: str, **fields: Any) -> str:
+    """A server made with the OpenStack API, as a person or Terraform would; ACTIVE."""
+    created = servers.create(
+        cloud.compute,
+        servers.CreateOpts(
+            name=name,
+            flavor_ref=flavors.find(cloud.compute, "m1.nano").id,
+            image_ref=images.find(cloud.image, image).id,
+            networks="none",
+            **fields,
+        ),
+    )
+    waits.server_status(cloud.compute, created.id, "ACTIVE", timeout=TIMEOUT, interval=0.5)
+    return created.id
+
+
+def test_import_by_id_and_by_name_sends_no_create(
+    namespace: Cluster, cloud: Cloud, image: str
+) -> None:
+    """Two servers made by hand: one imported by ID (Managed: tagged), one by exact name
+    (Unmanaged: not even tagged); the operator creates nothing, and deleting the Instances
+    leaves both running."""
+    prefix = namespace.namespace
+    by_id = by_hand(cloud, image, f"{prefix}-legacy-1", tags=["blue"])
+    by_name = by_hand(cloud, image, f"{prefix}-legacy.2")
+    by_hand(cloud, image, f"{prefix}-legacyx2")  # what an unescaped "." would also match
+    creates = compute_requests("POST", "servers")
+    before = {s.id for s in servers.list_detail(cloud.compute)}
+
+    managed = example("instance-import.yaml")
+    managed["metadata"]["name"] = "by-id"
+    managed["spec"].update({"import": {"id": by_id}, "managementPolicy": "Managed"})
+    unmanaged = example("instance-import.yaml")
+    unmanaged["metadata"]["name"] = "by-name"
+    unmanaged["spec"]["import"] = {"filter": {"name": f"{prefix}-legacy.2"}}
+    namespace.create(managed)
+    namespace.create(unmanaged)
+
+    assert namespace.wait_ready("by-id", TIMEOUT)["serverID"] == by_id
+    status = namespace.wait_ready("by-name", TIMEOUT)
+    assert status["serverID"] == by_name
+    assert status["flavorName"] == "m1.nano"
+    assert compute_requests("POST", "servers") == creates
+    assert {s.id for s in servers.list_detail(cloud.compute)} == before
+    uid = (namespace.get("by-id") or {})["metadata"]["uid"]
+    assert sorted(servers.get(cloud.compute, by_id).tags or []) == sorted(
+        ["blue", f"iop-uid-{uid}"]
+    )
+    assert not servers.get(cloud.compute, by_name).tags
+
+    for name in ("by-id", "by-name"):
+        namespace.delete(name)
+        namespace.wait_gone(name, TIMEOUT)
+    assert servers.get(cloud.compute, by_id).status == "ACTIVE"  # imported: orphaned
+    assert servers.get(cloud.compute, by_id).tags == ["blue"]  # and untagged
+    assert servers.get(cloud.compute, by_name).status == "ACTIVE"
+    assert nova_actions(cloud, by_id) == ["create"]  # no reboot, no resize
+
+
+def test_a_created_group_is_shared_and_goes_with_the_last_instance(
+    namespace: Cluster, cloud: Cloud, image: str
+) -> None:
+    """soft-anti-affinity on the one host: both boot, in the one group the operator made."""
+    group = f"{namespace.namespace}-pair"
+    spec = {"serverGroup": {"create": {"name": group, "policy": "soft-anti-affinity"}}}
+    for name in ("db-a", "db-b"):
+        namespace.create(instance(image, name, **spec))
+    ids = {namespace.wait_ready(n, TIMEOUT)["serverGroupID"] for n in ("db-a", "db-b")}
+    made = server_groups.find(cloud.compute, group)
+    assert ids == {made.id}
+    assert compute_requests("POST", "os-server-groups") == 1
+    for name in ("db-a", "db-b"):
+        namespace.delete(name)
+        namespace.wait_gone(name, TIMEOUT)
+    with pytest.raises(NoMatch):
+        server_groups.find(cloud.compute, group)

@@ -4,26 +4,16 @@ and JSON logs that name the Instance, its server and Nova's request ID."""
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import requests
-from prometheus_client.parser import text_string_to_metric_families
 
 from instance_operator import __version__
 from instance_operator.sandbox import Box, OperatorFlags, Sandbox, example, example_cloud
 from instance_operator.simulator.config import Durations
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
+from tests.e2e.support import Samples, free_port, scrape, sum_of
 
 PORT = free_port()
 #: Low enough that requests to one endpoint queue (a lookup and the create, fast polls 0.2 s
@@ -46,25 +36,13 @@ def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Box]:
         yield running
 
 
-#: One scrape: (name, sorted labels) -> value.
-Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
-
-
 def samples() -> Samples:
-    text = requests.get(f"http://127.0.0.1:{PORT}/metrics", timeout=5).text
-    return {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
+    return scrape(PORT)
 
 
-def total(name: str, scrape: Samples | None = None, **labels: str) -> float:
-    """The sum of ``name``'s samples with these labels, from ``scrape`` or a fresh one."""
-    scrape = samples() if scrape is None else scrape
-    return sum(
-        v for (n, ls), v in scrape.items() if n == name and labels.items() <= dict(ls).items()
-    )
+def total(name: str, scraped: Samples | None = None, **labels: str) -> float:
+    """The sum of ``name``'s samples with these labels, from ``scraped`` or a fresh scrape."""
+    return sum_of(name, samples() if scraped is None else scraped, **labels)
 
 
 def test_metrics_are_scraped_during_a_run(box: Box) -> None:
@@ -95,27 +73,27 @@ def test_metrics_are_scraped_during_a_run(box: Box) -> None:
 
 def test_rate_limit_and_poll_duration_are_scraped(box: Box) -> None:
     box.cluster.wait_ready("web-1")
-    scrape = samples()  # one scrape, so the figures below agree with each other
-    compute = total("instance_operator_openstack_requests_total", scrape, service="compute")
-    waits = total("instance_operator_openstack_rate_limit_waits_total", scrape, service="compute")
+    scraped = samples()  # one scrape, so the figures below agree with each other
+    compute = total("instance_operator_openstack_requests_total", scraped, service="compute")
+    waits = total("instance_operator_openstack_rate_limit_waits_total", scraped, service="compute")
     waited = total(
-        "instance_operator_openstack_rate_limit_wait_seconds_total", scrape, service="compute"
+        "instance_operator_openstack_rate_limit_wait_seconds_total", scraped, service="compute"
     )
     assert 1 <= waits <= compute  # counted as a request, then as a wait
     # Turns are 1/RATE apart and 8 requests may queue at once: no request waits near 5 s.
     assert 0 < waited < 5 * waits
     assert waited >= 1 / RATE / 2, "nothing waited for a turn, though requests queued"
 
-    polls = total("instance_operator_watcher_polls_total", scrape)
-    count = total("instance_operator_watcher_poll_duration_seconds_count", scrape)
-    seconds = total("instance_operator_watcher_poll_duration_seconds_sum", scrape)
-    infinite = total("instance_operator_watcher_poll_duration_seconds_bucket", scrape, le="+Inf")
+    polls = total("instance_operator_watcher_polls_total", scraped)
+    count = total("instance_operator_watcher_poll_duration_seconds_count", scraped)
+    seconds = total("instance_operator_watcher_poll_duration_seconds_sum", scraped)
+    infinite = total("instance_operator_watcher_poll_duration_seconds_bucket", scraped, le="+Inf")
     assert count >= 1
     assert count == infinite
     # A poll is counted, then timed: a scrape in between sees it in one and not yet the other.
     assert 0 <= polls - count <= 1
     assert (
-        total("instance_operator_watcher_poll_duration_seconds_count", scrape, kind="changes") >= 1
+        total("instance_operator_watcher_poll_duration_seconds_count", scraped, kind="changes") >= 1
     )
     # Milliseconds against the simulator, plus a turn of the rate limit.
     assert 0 < seconds / count < 5
@@ -142,13 +120,13 @@ def test_json_logs_name_the_instance_its_server_and_the_request(box: Box) -> Non
 def test_the_standard_collectors_and_the_work_queue_are_scraped(box: Box) -> None:
     """The real process, not a registry in the test: Prometheus' process and Python collectors,
     the build info, and the work queue's gauges fed by the running queue."""
-    scrape = samples()
-    names = {name for name, _ in scrape}
+    scraped = samples()
+    names = {name for name, _ in scraped}
     assert {"process_cpu_seconds_total", "process_resident_memory_bytes"} <= names
     assert "python_info" in names
-    assert total("instance_operator_build_info", scrape, version=__version__) == 1
-    assert total("instance_operator_workqueue_depth", scrape) >= 0
-    assert total("instance_operator_workqueue_oldest_item_age_seconds", scrape) >= 0
+    assert total("instance_operator_build_info", scraped, version=__version__) == 1
+    assert total("instance_operator_workqueue_depth", scraped) >= 0
+    assert total("instance_operator_workqueue_oldest_item_age_seconds", scraped) >= 0
     assert {
         "instance_operator_workqueue_depth",
         "instance_operator_workqueue_oldest_item_age_seconds",
